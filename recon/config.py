@@ -1,0 +1,190 @@
+"""The config file (TOML), read once into a frozen `Config`.
+
+Example (every key optional)::
+
+    [sources.v1.columns]          # contract column = source column
+    account_id = "acct_no"
+
+    [compare]
+    fields = ["currency", "biz_type", "biz_order_no", "legal_entity", "subject_code"]
+    ignore = ["biz_type"]
+
+    [severity]
+    p1_amount = "10000.00"        # |amount_impact| at or above this is P1
+    p2_amount = "100.00"          # ... at or above this is P2
+
+    [duckdb]
+    threads = 2
+    memory_limit = "4GB"
+    temp_directory = "/var/tmp/recon"
+
+    [nightly]
+    catch_up_days = 7
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from recon.errors import ConfigError
+
+SYSTEMS = ("v1", "v2")
+
+ENTRY_COLUMNS = (
+    "serial_no",
+    "account_id",
+    "direction",
+    "amount",
+    "currency",
+    "biz_type",
+    "biz_order_no",
+    "posted_at",
+    "legal_entity",
+    "subject_code",
+    "balance_after",
+)
+BALANCE_COLUMNS = ("account_id", "opening_balance", "closing_balance", "currency")
+
+DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity", "subject_code")
+# Descriptive columns that may be compared. The key and the money are always compared
+# (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
+COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
+
+
+@dataclass(frozen=True)
+class Config:
+    column_maps: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({s: MappingProxyType({}) for s in SYSTEMS})
+    )
+    compare_fields: tuple[str, ...] = DEFAULT_COMPARE_FIELDS
+    p1_amount: Decimal = Decimal("10000.00")
+    p2_amount: Decimal = Decimal("100.00")
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+    catch_up_days: int = 7
+    source: str | None = None  # the file this was read from, for messages
+
+    def source_column(self, system: str, column: str) -> str:
+        """The column name in `system`'s files that holds contract column `column`."""
+        return self.column_maps[system].get(column, column)
+
+
+def load_config(path: str | Path | None) -> Config:
+    if path is None:
+        return Config()
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", where) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file: {exc}", where) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where) from None
+    return parse_config(raw, where)
+
+
+def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
+    known = {"sources", "compare", "severity", "duckdb", "nightly"}
+    _no_unknown(raw, known, "", where)
+
+    maps: dict[str, MappingProxyType] = {}
+    sources = _table(raw, "sources", where)
+    _no_unknown(sources, set(SYSTEMS), "sources.", where)
+    for system in SYSTEMS:
+        src = _table(sources, system, where, f"sources.{system}")
+        _no_unknown(src, {"columns"}, f"sources.{system}.", where)
+        cols = _table(src, "columns", where, f"sources.{system}.columns")
+        for contract_name, source_name in cols.items():
+            if contract_name not in ENTRY_COLUMNS + BALANCE_COLUMNS:
+                raise ConfigError(
+                    f"sources.{system}.columns: '{contract_name}' is not a contract column", where
+                )
+            if not isinstance(source_name, str) or not source_name:
+                raise ConfigError(
+                    f"sources.{system}.columns.{contract_name} must be a column name", where
+                )
+        maps[system] = MappingProxyType(dict(cols))
+
+    compare = _table(raw, "compare", where)
+    _no_unknown(compare, {"fields", "ignore"}, "compare.", where)
+    fields = list(compare.get("fields", DEFAULT_COMPARE_FIELDS))
+    ignore = set(compare.get("ignore", ()))
+    for name in [*fields, *ignore]:
+        if name not in COMPARABLE_FIELDS:
+            raise ConfigError(
+                f"compare: '{name}' is not a comparable field "
+                f"(choose from {', '.join(COMPARABLE_FIELDS)})",
+                where,
+            )
+    compare_fields = tuple(dict.fromkeys(f for f in fields if f not in ignore))
+
+    severity = _table(raw, "severity", where)
+    _no_unknown(severity, {"p1_amount", "p2_amount"}, "severity.", where)
+    p1 = _decimal(severity.get("p1_amount", "10000.00"), "severity.p1_amount", where)
+    p2 = _decimal(severity.get("p2_amount", "100.00"), "severity.p2_amount", where)
+    if p2 > p1:
+        raise ConfigError("severity.p2_amount must not exceed severity.p1_amount", where)
+
+    duck = _table(raw, "duckdb", where)
+    _no_unknown(duck, {"threads", "memory_limit", "temp_directory"}, "duckdb.", where)
+    threads = duck.get("threads")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ConfigError("duckdb.threads must be a positive whole number", where)
+
+    nightly = _table(raw, "nightly", where)
+    _no_unknown(nightly, {"catch_up_days"}, "nightly.", where)
+    catch_up = nightly.get("catch_up_days", 7)
+    if not isinstance(catch_up, int) or catch_up < 0:
+        raise ConfigError("nightly.catch_up_days must be a whole number ≥ 0", where)
+
+    return Config(
+        column_maps=MappingProxyType(maps),
+        compare_fields=compare_fields,
+        p1_amount=p1,
+        p2_amount=p2,
+        threads=threads,
+        memory_limit=_opt_str(duck, "memory_limit", where),
+        temp_directory=_opt_str(duck, "temp_directory", where),
+        catch_up_days=catch_up,
+        source=where,
+    )
+
+
+def _table(parent: dict, key: str, where: str, label: str | None = None) -> dict:
+    value = parent.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{label or key}] must be a table", where)
+    return value
+
+
+def _no_unknown(table: dict, known: set[str], prefix: str, where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"unknown key '{prefix}{unknown[0]}'", where)
+
+
+def _decimal(value: Any, key: str, where: str) -> Decimal:
+    if isinstance(value, float):
+        raise ConfigError(f"{key} must be a quoted decimal string, e.g. \"100.00\"", where)
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(f"{key}: '{value}' is not a decimal amount", where) from None
+    if not result.is_finite() or result < 0:
+        raise ConfigError(f"{key} must be a non-negative amount", where)
+    return result
+
+
+def _opt_str(table: dict, key: str, where: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"duckdb.{key} must be a string", where)
+    return value

@@ -1,0 +1,256 @@
+"""The core: reconcile one date, or a range of dates in order.
+
+One date is one transaction on the state database: load both systems, match, classify,
+audit conservation, update the worklist and record the run. Output files are written to
+a staging folder and moved into place only after the commit, so a killed run leaves the
+database and the output folder as they were before it, or as after it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from recon import outputs, sql
+from recon.config import Config
+from recon.errors import InternalError, ReconError
+from recon.load import LoadStats, load_dataset
+from recon.match import MatchCounts, match_entries
+from recon.result import (
+    AccountDiff,
+    DateResult,
+    KindTotal,
+    SystemCounts,
+)
+from recon.state import connect, run_lock
+
+Progress = Callable[[str, str], None]
+TOP_ACCOUNTS = 10
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    v1_dir: Path
+    v2_dir: Path
+    out_dir: Path
+    db_path: Path
+    config: Config
+    command: str = "diff"
+
+
+def date_range(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def diff(request: DiffRequest, dates: list[date], *, progress: Progress | None = None,
+         on_result: Callable[[DateResult], None] | None = None) -> list[DateResult]:
+    """Reconcile `dates` in order under the run lock. Stops at the first error (dates
+    before it stay committed) and raises it."""
+    results = []
+    with run_lock(request.db_path):
+        con = connect(request.db_path, request.config)
+        try:
+            for biz_date in dates:
+                result = diff_date(con, request, biz_date, progress=progress)
+                results.append(result)
+                if on_result:
+                    on_result(result)
+        finally:
+            con.close()
+    return results
+
+
+def diff_date(con, request: DiffRequest, biz_date: date, *,
+              progress: Progress | None = None) -> DateResult:
+    progress = progress or (lambda stage, detail: None)
+    started = _utcnow()
+    run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    con.execute(
+        "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir) "
+        "VALUES (?, ?, ?, ?, 'running', ?, ?)",
+        [run_id, biz_date, request.command, started, str(request.v1_dir), str(request.v2_dir)],
+    )
+    staging = None
+    try:
+        con.execute("BEGIN")
+        result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, progress)
+        con.execute(
+            "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, inputs = ?, "
+            "counts = ? WHERE run_id = ?",
+            [result.finished_at, result.exit_code(), json.dumps(inputs),
+             json.dumps(result.summary()), run_id],
+        )
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        message = exc.one_line() if isinstance(exc, ReconError) else repr(exc)
+        code = exc.exit_code if isinstance(exc, ReconError) else InternalError.exit_code
+        con.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, exit_code = ?, message = ? "
+            "WHERE run_id = ?",
+            [_utcnow(), code, message, run_id],
+        )
+        raise
+    final = outputs.publish(staging, request.out_dir / biz_date.isoformat())
+    progress("done", str(final))
+    return result
+
+
+def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: datetime,
+               progress: Progress) -> tuple[DateResult, Path, dict]:
+    config = request.config
+    loads: dict[str, LoadStats] = {}
+    for system, dataset_dir in (("v1", request.v1_dir), ("v2", request.v2_dir)):
+        t0 = time.perf_counter()
+        loads[system] = load_dataset(con, system=system, dataset="entries",
+                                     dataset_dir=dataset_dir, biz_date=biz_date, config=config)
+        progress(f"load {system}", f"{loads[system].rows_read:,} rows in "
+                                   f"{time.perf_counter() - t0:.1f}s")
+
+    fields = tuple(f for f in config.compare_fields
+                   if all(_has_column(loads[s], f) for s in ("v1", "v2")))
+    skipped = tuple(f for f in config.compare_fields if f not in fields)
+
+    t0 = time.perf_counter()
+    counts = match_entries(con, biz_date, fields)
+    progress("match", f"{counts.matched:,} pairs in {time.perf_counter() - t0:.1f}s")
+
+    sql.run(con, "finalize_findings",
+            {"d": biz_date, "run_id": run_id, "p1": config.p1_amount, "p2": config.p2_amount})
+    systems = _check_conservation(con, biz_date, loads, counts)
+
+    now = _utcnow()
+    sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
+    resolved = con.execute(
+        "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
+        [run_id],
+    ).fetchone()[0]
+
+    result = DateResult(
+        biz_date=biz_date,
+        run_id=run_id,
+        started_at=started,
+        finished_at=_utcnow(),
+        v1=systems["v1"],
+        v2=systems["v2"],
+        compare_fields=fields,
+        skipped_fields=skipped,
+        kinds=_kind_totals(con, biz_date),
+        severities=tuple(con.execute(
+            "SELECT severity, count(*) FROM findings WHERE biz_date = ? "
+            "GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
+        statuses=tuple(con.execute(
+            "SELECT w.status, count(*) FROM findings f JOIN worklist w USING (item_id) "
+            "WHERE f.biz_date = ? GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
+        rejects_by_reason=tuple(con.execute(
+            "SELECT system, reason, count(*) FROM rejects WHERE biz_date = ? "
+            "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [biz_date]).fetchall()),
+        top_accounts=_top_accounts(con, biz_date),
+        samples=_samples(con, biz_date),
+        resolved=resolved,
+        out_dir=str(request.out_dir / biz_date.isoformat()),
+    )
+    t0 = time.perf_counter()
+    staging = outputs.write(con, result, request.out_dir, run_id)
+    progress("outputs", f"written in {time.perf_counter() - t0:.1f}s")
+    inputs = {s: [f.fingerprint() for f in loads[s].files] for s in loads}
+    return result, staging, inputs
+
+
+def _has_column(stats: LoadStats, column: str) -> bool:
+    # Required columns are always there (else the load fails); optional ones may not be.
+    from recon.load import ENTRY_RULES
+
+    required = {r.column for r in ENTRY_RULES if r.required}
+    return column in required or column in stats.present_columns
+
+
+def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
+                        counts: MatchCounts) -> dict[str, SystemCounts]:
+    """Rows and amounts must be conserved; a run where they are not is an error."""
+    systems = {}
+    for system, loaded, missing, rejected in sql.run(
+        con, "audit_entry_rows", {"d": biz_date}
+    ).fetchall():
+        stats = loads[system]
+        unmatched = counts.v1_only if system == "v1" else counts.v2_only
+        found = SystemCounts(
+            files=len(stats.files),
+            rows_read=stats.rows_read,
+            rows_loaded=loaded,
+            rows_matched=counts.matched,
+            rows_missing=missing,
+            rows_rejected=rejected,
+        )
+        if not found.conserved or missing != unmatched or rejected != stats.rows_rejected:
+            raise InternalError(
+                f"row conservation failed for {system} on {biz_date}: read {stats.rows_read}, "
+                f"matched {counts.matched}, missing {missing} (unmatched {unmatched}), "
+                f"rejected {rejected} (staged {stats.rows_rejected}), loaded {loaded}"
+            )
+        systems[system] = found
+    broken = sql.run(con, "audit_entry_amounts", {"d": biz_date}).fetchall()
+    if broken:
+        account, entries_net, findings_net = broken[0]
+        raise InternalError(
+            f"amount conservation failed on {biz_date}: account {account} has "
+            f"Σ signed v2 − v1 = {entries_net} but its findings' impacts add up to "
+            f"{findings_net} ({len(broken)} account(s) shown at most 5)"
+        )
+    return systems
+
+
+def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
+    rows = con.execute(
+        "SELECT kind, count(*), CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) "
+        "FROM findings WHERE biz_date = ? GROUP BY kind ORDER BY kind",
+        [biz_date],
+    ).fetchall()
+    return tuple(KindTotal(kind, n, Decimal(total)) for kind, n, total in rows)
+
+
+def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
+    rows = con.execute(
+        "SELECT account_id, any_value(currency), count(*), "
+        "CAST(SUM(amount_impact) AS DECIMAL(38,2)) AS net, "
+        "CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) AS gross "
+        "FROM findings WHERE biz_date = ? GROUP BY account_id "
+        "ORDER BY abs(net) DESC, gross DESC, account_id LIMIT ?",
+        [biz_date, TOP_ACCOUNTS],
+    ).fetchall()
+    return tuple(AccountDiff(a, c, n, Decimal(net)) for a, c, n, net, _gross in rows)
+
+
+def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:
+    cursor = con.execute(
+        "SELECT * EXCLUDE (rn) FROM ("
+        "  SELECT kind, item_id, severity, account_id, v1_serial_no, v2_serial_no, field, "
+        "         v1_value, v2_value, amount_impact, residual, suggested_action, "
+        "         row_number() OVER (PARTITION BY kind "
+        "           ORDER BY severity, abs(amount_impact) DESC, account_id, item_id) AS rn "
+        "  FROM findings WHERE biz_date = ?) WHERE rn <= ? ORDER BY kind, rn",
+        [biz_date, SAMPLE_ROWS],
+    )
+    names = [d[0] for d in cursor.description]
+    grouped: dict[str, list[dict]] = {}
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        grouped.setdefault(record["kind"], []).append(record)
+    return tuple((kind, tuple(rows)) for kind, rows in grouped.items())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -1,0 +1,60 @@
+"""The output files of one date (CONTRACT §5), written to a staging folder first.
+
+`write` puts worklist.parquet, worklist.csv (UTF-8 with BOM), rejects.parquet,
+summary.json and report.md into `<out>/.<date>.<run_id>.tmp`; `publish` swaps that
+folder in for `<out>/<date>` once the state database has committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from recon import report, sql
+from recon.result import DateResult
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def write(con, result: DateResult, out_dir: Path, run_id: str) -> Path:
+    staging = Path(out_dir) / f".{result.biz_date.isoformat()}.{run_id}.tmp"
+    staging.mkdir(parents=True, exist_ok=False)
+    params = {"d": result.biz_date}
+    worklist = sql.query("worklist_for_date")
+    _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
+    _copy(con, worklist, params, staging / "worklist.csv.part", "FORMAT csv, HEADER true")
+    _with_bom(staging / "worklist.csv.part", staging / "worklist.csv")
+    _copy(con, sql.query("rejects_for_date"), params, staging / "rejects.parquet",
+          "FORMAT parquet")
+    (staging / "summary.json").write_text(
+        json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (staging / "report.md").write_text(report.render(result), encoding="utf-8")
+    return staging
+
+
+def publish(staging: Path, final: Path) -> Path:
+    """Replace `final` with `staging`: the old folder is moved aside, then removed."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.{staging.name.split('.')[-2]}.old")
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _copy(con, query: str, params: dict, path: Path, options: str) -> None:
+    query = query.strip().rstrip(";")
+    con.execute(f"COPY ({query}) TO {sql.literal(str(path))} ({options})",
+                sql.bound(query, params))
+
+
+def _with_bom(source: Path, target: Path) -> None:
+    with open(target, "wb") as out, open(source, "rb") as src:
+        out.write(UTF8_BOM)
+        shutil.copyfileobj(src, out, 1 << 20)
+    source.unlink()

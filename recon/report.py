@@ -1,0 +1,131 @@
+"""report.md: the mismatch report handed to the ledger engineers, rendered from a
+DateResult (never from a new query)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from recon.result import KINDS, DateResult
+
+
+def render(result: DateResult) -> str:
+    lines: list[str] = []
+    add = lines.append
+    add(f"# Reconciliation report — {result.biz_date.isoformat()}")
+    add("")
+    add(f"**Verdict: {result.verdict.upper()}** · {result.findings} finding(s) · "
+        f"{result.rejected} rejected row(s) · run `{result.run_id}`")
+    add("")
+    add("## Totals")
+    add("")
+    add("| | v1 | v2 |")
+    add("|---|---:|---:|")
+    for label, attr in (
+        ("files", "files"),
+        ("entry rows read", "rows_read"),
+        ("matched", "rows_matched"),
+        ("missing on the other side", "rows_missing"),
+        ("rejected", "rows_rejected"),
+    ):
+        add(f"| {label} | {getattr(result.v1, attr):,} | {getattr(result.v2, attr):,} |")
+    if result.balances is not None:
+        add(f"| balance rows read | {result.v1.balance_rows_read:,} | "
+            f"{result.v2.balance_rows_read:,} |")
+        add(f"| balance rows rejected | {result.v1.balance_rows_rejected:,} | "
+            f"{result.v2.balance_rows_rejected:,} |")
+    add("")
+    add("Every row is accounted for: read = matched + missing + rejected, for each system.")
+    add("")
+    add(f"Compared fields: {', '.join(result.compare_fields) or 'none'}.")
+    if result.skipped_fields:
+        add(f"Not compared (absent on one side): {', '.join(result.skipped_fields)}.")
+    add("")
+
+    add("## Findings by kind")
+    add("")
+    add("| kind | findings | Σ \\|amount_impact\\| |")
+    add("|---|---:|---:|")
+    for kind in KINDS:
+        total = result.kind_total(kind)
+        if total.count:
+            add(f"| {kind} | {total.count:,} | {_money(total.abs_impact)} |")
+    add(f"| **total** | **{result.findings:,}** | |")
+    add("")
+    if result.severities:
+        add("By severity: " + ", ".join(f"{s} {n:,}" for s, n in result.severities)
+            + ". By status: " + ", ".join(f"{s} {n:,}" for s, n in result.statuses)
+            + f". Resolved by this run: {result.resolved:,}.")
+        add("")
+
+    if result.balances is not None:
+        b = result.balances
+        add("## Balances")
+        add("")
+        add(f"{b.accounts_checked:,} account(s) checked, {b.accounts_differing:,} with "
+            f"different closing balances, {b.accounts_unexplained:,} of them not fully "
+            f"explained.")
+        add("")
+        add("| | Σ \\|amount\\| |")
+        add("|---|---:|")
+        add(f"| closing difference | {_money(b.difference)} |")
+        add(f"| explained (carried in + entry findings) | {_money(b.explained)} |")
+        add(f"| **unexplained (residual)** | **{_money(b.unexplained)}** |")
+        add("")
+
+    if result.top_accounts:
+        add("## Accounts with the largest differences")
+        add("")
+        if result.balances is not None:
+            add("| account | currency | findings | v1 closing | v2 closing | difference "
+                "| carried in | entry findings | residual |")
+            add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+            for a in result.top_accounts:
+                add(f"| {_cell(a.account_id)} | {_cell(a.currency)} | {a.findings} | "
+                    f"{_money(a.v1_closing)} | {_money(a.v2_closing)} | "
+                    f"{_money(a.closing_difference)} | {_money(a.carried)} | "
+                    f"{_money(a.entry_impact)} | {_money(a.residual)} |")
+        else:
+            add("| account | currency | findings | Σ amount_impact |")
+            add("|---|---|---:|---:|")
+            for a in result.top_accounts:
+                add(f"| {_cell(a.account_id)} | {_cell(a.currency)} | {a.findings} | "
+                    f"{_money(a.entry_impact)} |")
+        add("")
+
+    if result.samples:
+        add("## First rows of each kind")
+        add("")
+        for kind, rows in result.samples:
+            add(f"### {kind}")
+            add("")
+            add("| item_id | sev | account | v1 serial | v2 serial | field | v1 | v2 "
+                "| impact | suggested action |")
+            add("|---|---|---|---|---|---|---|---|---:|---|")
+            for r in rows:
+                add("| " + " | ".join(_cell(r[k]) for k in (
+                    "item_id", "severity", "account_id", "v1_serial_no", "v2_serial_no",
+                    "field", "v1_value", "v2_value")) + f" | {_money(r['amount_impact'])} | "
+                    f"{_cell(r['suggested_action'])} |")
+            add("")
+
+    if result.rejects_by_reason:
+        add("## Rejected rows")
+        add("")
+        add("| system | reason | rows |")
+        add("|---|---|---:|")
+        for system, reason, n in result.rejects_by_reason:
+            add(f"| {system} | {_cell(reason)} | {n:,} |")
+        add("")
+        add("Each rejected row, with its file and row number, is in `rejects.parquet`.")
+        add("")
+    return "\n".join(lines)
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,211 @@
+"""The result of reconciling one date: one frozen object, computed once by the core.
+
+summary.json, report.md, the terminal line and the exit code are all rendered from it;
+nothing downstream recomputes a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+ENTRY_KINDS = (
+    "MISSING_IN_V2",
+    "MISSING_IN_V1",
+    "SERIAL_MISMATCH",
+    "AMOUNT_MISMATCH",
+    "DIRECTION_MISMATCH",
+    "FIELD_MISMATCH",
+    "DUPLICATE_SERIAL",
+)
+ACCOUNT_KINDS = (
+    "BALANCE_MISMATCH",
+    "ACCOUNT_MISSING_IN_V2",
+    "ACCOUNT_MISSING_IN_V1",
+    "ROLLFORWARD_BREAK",
+    "BALANCE_ROW_MISSING",
+)
+KINDS = ENTRY_KINDS + ACCOUNT_KINDS
+SEVERITIES = ("P1", "P2", "P3", "P4")
+FAIL_ON = ("any", "P1", "P2", "P3", "never")
+
+WORKLIST_COLUMNS = (
+    "item_id", "biz_date", "kind", "severity", "status", "account_id", "v1_serial_no",
+    "v2_serial_no", "field", "v1_value", "v2_value", "amount_impact", "residual",
+    "fix_side", "suggested_action", "first_seen",
+    # beyond the contract's minimum:
+    "currency", "system", "copy_no", "biz_order_no", "run_id",
+)
+
+
+@dataclass(frozen=True)
+class SystemCounts:
+    """Rows of one system on one date. Conservation: read = matched + missing + rejected."""
+
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_matched: int
+    rows_missing: int
+    rows_rejected: int
+    balance_rows_read: int = 0
+    balance_rows_rejected: int = 0
+
+    @property
+    def conserved(self) -> bool:
+        return (self.rows_read == self.rows_matched + self.rows_missing + self.rows_rejected
+                and self.rows_loaded == self.rows_matched + self.rows_missing)
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    kind: str
+    count: int
+    abs_impact: Decimal
+
+
+@dataclass(frozen=True)
+class AccountDiff:
+    """One account's difference: its entry findings, and its balances when loaded."""
+
+    account_id: str
+    currency: str | None
+    findings: int
+    entry_impact: Decimal          # Σ amount_impact of the account's entry findings
+    v1_opening: Decimal | None = None
+    v2_opening: Decimal | None = None
+    v1_closing: Decimal | None = None
+    v2_closing: Decimal | None = None
+    residual: Decimal | None = None
+
+    @property
+    def carried(self) -> Decimal | None:
+        if self.v1_opening is None or self.v2_opening is None:
+            return None
+        return self.v2_opening - self.v1_opening
+
+    @property
+    def closing_difference(self) -> Decimal | None:
+        if self.v1_closing is None or self.v2_closing is None:
+            return None
+        return self.v2_closing - self.v1_closing
+
+
+@dataclass(frozen=True)
+class BalanceTotals:
+    accounts_checked: int
+    accounts_differing: int
+    accounts_unexplained: int
+    difference: Decimal    # Σ |v2 closing − v1 closing| over differing accounts
+    explained: Decimal     # Σ |closing difference − residual|
+    unexplained: Decimal   # Σ |residual|
+
+
+@dataclass(frozen=True)
+class DateResult:
+    biz_date: date
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    v1: SystemCounts
+    v2: SystemCounts
+    compare_fields: tuple[str, ...]
+    skipped_fields: tuple[str, ...]
+    kinds: tuple[KindTotal, ...]
+    severities: tuple[tuple[str, int], ...]
+    statuses: tuple[tuple[str, int], ...]
+    rejects_by_reason: tuple[tuple[str, str, int], ...]   # (system, reason, rows)
+    top_accounts: tuple[AccountDiff, ...]
+    samples: tuple[tuple[str, tuple[dict, ...]], ...]     # (kind, first rows)
+    resolved: int
+    balances: BalanceTotals | None = None
+    out_dir: str | None = None
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def findings(self) -> int:
+        return sum(k.count for k in self.kinds)
+
+    @property
+    def rejected(self) -> int:
+        return (self.v1.rows_rejected + self.v2.rows_rejected
+                + self.v1.balance_rows_rejected + self.v2.balance_rows_rejected)
+
+    @property
+    def verdict(self) -> str:
+        """`clean` only when every row was read, matched and agreed."""
+        return "clean" if self.findings == 0 and self.rejected == 0 else "breaks"
+
+    def exit_code(self, fail_on: str = "any") -> int:
+        """CONTRACT §7: 1 when findings (or rejected rows) were written, else 0.
+
+        fail_on = P1/P2/P3 counts only findings of that severity or higher."""
+        if fail_on == "never":
+            return 0
+        if fail_on == "any":
+            return 0 if self.verdict == "clean" else 1
+        worst = SEVERITIES.index(fail_on)
+        return 1 if any(n for s, n in self.severities if SEVERITIES.index(s) <= worst) else 0
+
+    def kind_total(self, kind: str) -> KindTotal:
+        for total in self.kinds:
+            if total.kind == kind:
+                return total
+        return KindTotal(kind, 0, Decimal("0.00"))
+
+    def summary(self) -> dict:
+        """summary.json: plain JSON; every amount is an exact decimal string."""
+        systems = {}
+        for name, counts in (("v1", self.v1), ("v2", self.v2)):
+            systems[name] = {
+                "files": counts.files,
+                "rows_read": counts.rows_read,
+                "rows_loaded": counts.rows_loaded,
+                "rows_matched": counts.rows_matched,
+                "rows_missing": counts.rows_missing,
+                "rows_rejected": counts.rows_rejected,
+                "balance_rows_read": counts.balance_rows_read,
+                "balance_rows_rejected": counts.balance_rows_rejected,
+                "conservation": {
+                    "holds": counts.conserved,
+                    "rule": "rows_read = rows_matched + rows_missing + rows_rejected",
+                },
+            }
+        balances = None
+        if self.balances is not None:
+            b = self.balances
+            balances = {
+                "accounts_checked": b.accounts_checked,
+                "accounts_differing": b.accounts_differing,
+                "accounts_unexplained": b.accounts_unexplained,
+                "difference_abs": _money(b.difference),
+                "explained_abs": _money(b.explained),
+                "unexplained_abs": _money(b.unexplained),
+            }
+        return {
+            "biz_date": self.biz_date.isoformat(),
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(timespec="seconds") + "Z",
+            "finished_at": self.finished_at.isoformat(timespec="seconds") + "Z",
+            "verdict": self.verdict,
+            "systems": systems,
+            "rows_matched": self.v1.rows_matched,
+            "rows_rejected": {"v1": self.v1.rows_rejected, "v2": self.v2.rows_rejected},
+            "compared_fields": list(self.compare_fields),
+            "skipped_fields": list(self.skipped_fields),
+            "findings_total": self.findings,
+            "findings": {k: self.kind_total(k).count for k in KINDS},
+            "abs_impact": {k: _money(self.kind_total(k).abs_impact) for k in KINDS},
+            "severity": dict(self.severities),
+            "status": dict(self.statuses),
+            "resolved_by_this_run": self.resolved,
+            "balances": balances,
+            "rejects": [
+                {"system": s, "reason": r, "rows": n} for s, r, n in self.rejects_by_reason
+            ],
+        }
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"

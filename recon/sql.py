@@ -1,0 +1,67 @@
+"""SQL text: the fixed queries under recon/sql/, and the one identifier-quoting helper.
+
+Values are always bound as parameters. Identifiers (column names from a config file or
+a source file's header) go through `ident`, never pasted raw.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+
+def ident(name: str) -> str:
+    """Quote `name` as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """Quote `text` as an SQL string literal (only for DuckDB options that cannot be bound)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def query(name: str) -> str:
+    """The text of recon/sql/<name>.sql."""
+    return resources.files("recon").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def statements(name: str) -> list[str]:
+    """recon/sql/<name>.sql split into statements (on ';' at the end of a line), with
+    whole-line comments removed (so a comment may name a {placeholder} safely)."""
+    parts, current = [], []
+    for line in query(name).splitlines():
+        if line.strip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            parts.append("\n".join(current))
+            current = []
+    parts.append("\n".join(current))
+    return [p for p in parts if _has_code(p)]
+
+
+def _has_code(stmt: str) -> bool:
+    return any(ln.strip() and not ln.strip().startswith("--") for ln in stmt.splitlines())
+
+
+def run(con, name: str, params: dict | None = None, **fragments: str):
+    """Execute recon/sql/<name>.sql statement by statement.
+
+    `fragments` fill `{placeholder}`s with SQL built by the caller from `ident`-quoted
+    names; each statement gets only the parameters it references. Returns the result
+    of the last statement.
+    """
+    params = params or {}
+    result = None
+    for statement in statements(name):
+        for key, fragment in fragments.items():
+            statement = statement.replace("{" + key + "}", fragment)
+        result = con.execute(statement, bound(statement, params))
+    return result
+
+
+def bound(statement: str, params: dict) -> dict:
+    """The subset of `params` that `statement` references as $name."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", statement)}

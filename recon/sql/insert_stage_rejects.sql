@@ -1,0 +1,6 @@
+-- insert_stage_rejects: the staged rows of one system, dataset and date that broke a
+-- rule of CONTRACT §2, with their file, row number, every reason, and the raw values.
+INSERT INTO rejects (biz_date, system, dataset, source_file, source_row, reason, raw)
+SELECT $d, $s, $ds, source_file, source_row, reason, raw
+FROM {stage}
+WHERE reason IS NOT NULL;

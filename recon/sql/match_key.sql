@@ -1,0 +1,21 @@
+-- match_key: the date's v1 and v2 entries joined copy-to-copy on
+-- (account_id, serial_no, copy_no) (CONTRACT §3.1). One row per pair or lone entry,
+-- narrow: which entries met, and whether the pair is identical in every compared value.
+-- {fields_equal} is one "AND a.<field> IS NOT DISTINCT FROM b.<field>" per compared field.
+CREATE OR REPLACE TEMP TABLE key_pairs AS
+SELECT
+    COALESCE(a.account_id, b.account_id) AS account_id,
+    a.entry_id AS v1_entry_id,
+    b.entry_id AS v2_entry_id,
+    CASE
+        WHEN a.entry_id IS NOT NULL AND b.entry_id IS NOT NULL
+         AND a.amount = b.amount
+         AND a.direction = b.direction
+         {fields_equal}
+        THEN TRUE ELSE FALSE
+    END AS clean
+FROM (SELECT * FROM entries WHERE biz_date = $d AND system = 'v1') AS a
+FULL OUTER JOIN (SELECT * FROM entries WHERE biz_date = $d AND system = 'v2') AS b
+  ON a.account_id = b.account_id
+ AND a.serial_no = b.serial_no
+ AND a.copy_no = b.copy_no;

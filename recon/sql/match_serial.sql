@@ -1,0 +1,35 @@
+-- match_serial: the secondary match (CONTRACT §3.2). A v1-only and a v2-only entry of
+-- the same account with the same biz_order_no, direction and amount are one posting
+-- under two serial numbers. Candidates on each side are ranked by posted_at, serial_no,
+-- copy_no and paired rank-to-rank, so pairing is one-to-one and deterministic.
+CREATE OR REPLACE TEMP TABLE serial_pairs AS
+WITH v1_only AS (
+    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount,
+           ROW_NUMBER() OVER (
+               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount
+               ORDER BY e.posted_at, e.serial_no, e.copy_no
+           ) AS rank_no
+    FROM key_pairs AS p
+    JOIN entries AS e
+      ON e.biz_date = $d AND e.system = 'v1' AND e.entry_id = p.v1_entry_id
+    WHERE p.v2_entry_id IS NULL AND e.biz_order_no IS NOT NULL
+),
+v2_only AS (
+    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount,
+           ROW_NUMBER() OVER (
+               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount
+               ORDER BY e.posted_at, e.serial_no, e.copy_no
+           ) AS rank_no
+    FROM key_pairs AS p
+    JOIN entries AS e
+      ON e.biz_date = $d AND e.system = 'v2' AND e.entry_id = p.v2_entry_id
+    WHERE p.v1_entry_id IS NULL AND e.biz_order_no IS NOT NULL
+)
+SELECT a.account_id, a.entry_id AS v1_entry_id, b.entry_id AS v2_entry_id
+FROM v1_only AS a
+JOIN v2_only AS b
+  ON a.account_id = b.account_id
+ AND a.biz_order_no = b.biz_order_no
+ AND a.direction = b.direction
+ AND a.amount = b.amount
+ AND a.rank_no = b.rank_no;

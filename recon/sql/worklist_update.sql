@@ -1,0 +1,77 @@
+-- worklist_update: carry the date's findings into the worklist (one row per item_id)
+-- and record every status change in worklist_events.
+--   found, not yet in the worklist        -> new
+--   found again                           -> open (accepted stays accepted while its
+--                                            amount_impact and residual are unchanged)
+--   not found any more                    -> resolved: an entry item by a rerun of its
+--                                            own date; an account item by any run of
+--                                            its last-seen date or a later one
+-- An account item last seen on a later date is left alone by a rerun of an older date.
+CREATE OR REPLACE TEMP TABLE worklist_changes AS
+SELECT f.item_id,
+       w.status AS from_status,
+       CASE
+           WHEN w.item_id IS NULL THEN 'new'
+           WHEN w.status = 'accepted'
+            AND w.accepted_impact = f.amount_impact
+            AND w.residual IS NOT DISTINCT FROM f.residual THEN 'accepted'
+           ELSE 'open'
+       END AS to_status
+FROM findings AS f
+LEFT JOIN worklist AS w ON w.item_id = f.item_id
+WHERE f.biz_date = $d
+  AND (w.item_id IS NULL OR w.scope = 'entry' OR w.last_seen <= $d)
+UNION ALL
+SELECT w.item_id, w.status, 'resolved'
+FROM worklist AS w
+WHERE w.status <> 'resolved'
+  AND ((w.scope = 'entry' AND w.biz_date = $d) OR (w.scope = 'account' AND w.last_seen <= $d))
+  AND w.item_id NOT IN (SELECT item_id FROM findings WHERE biz_date = $d);
+
+INSERT INTO worklist_events (item_id, changed_at, run_id, biz_date, from_status, to_status, note)
+SELECT item_id, $now, $run_id, $d, from_status, to_status, NULL
+FROM worklist_changes
+WHERE from_status IS DISTINCT FROM to_status;
+
+UPDATE worklist AS w
+SET status = c.to_status,
+    biz_date = f.biz_date,
+    severity = f.severity,
+    system = f.system,
+    currency = f.currency,
+    v1_value = f.v1_value,
+    v2_value = f.v2_value,
+    amount_impact = f.amount_impact,
+    residual = f.residual,
+    fix_side = f.fix_side,
+    suggested_action = f.suggested_action,
+    first_seen = LEAST(w.first_seen, f.biz_date),
+    last_seen = GREATEST(w.last_seen, f.biz_date),
+    last_run_id = $run_id,
+    updated_at = $now
+FROM worklist_changes AS c, findings AS f
+WHERE w.item_id = c.item_id
+  AND f.item_id = c.item_id
+  AND f.biz_date = $d;
+
+UPDATE worklist AS w
+SET status = 'resolved', last_run_id = $run_id, updated_at = $now
+FROM worklist_changes AS c
+WHERE w.item_id = c.item_id AND c.to_status = 'resolved';
+
+INSERT INTO worklist (
+    item_id, kind, scope, biz_date, severity, status, system, account_id, currency,
+    v1_serial_no, v2_serial_no, field, v1_value, v2_value, amount_impact, residual,
+    fix_side, suggested_action, first_seen, last_seen, last_run_id, updated_at
+)
+SELECT f.item_id, f.kind,
+       CASE WHEN f.kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2',
+                            'ROLLFORWARD_BREAK', 'BALANCE_ROW_MISSING')
+            THEN 'account' ELSE 'entry' END,
+       f.biz_date, f.severity, 'new', f.system, f.account_id, f.currency,
+       f.v1_serial_no, f.v2_serial_no, f.field, f.v1_value, f.v2_value,
+       f.amount_impact, f.residual, f.fix_side, f.suggested_action,
+       f.biz_date, f.biz_date, $run_id, $now
+FROM findings AS f
+JOIN worklist_changes AS c ON c.item_id = f.item_id AND c.from_status IS NULL
+WHERE f.biz_date = $d;

@@ -1,0 +1,134 @@
+"""The state database: opening it, its schema version, and the one-run-at-a-time lock."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from recon import sql
+from recon.config import Config
+from recon.errors import InternalError, LockHeld, NotFound
+
+# (version, script): applied in order to bring a database up to SCHEMA_VERSION.
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"),)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def connect(db_path: str | Path, config: Config, *, read_only: bool = False):
+    """Open the state database, apply settings, and bring its schema up to date.
+
+    A read-only open of a database that does not exist is a NotFound error.
+    """
+    db_path = str(db_path)
+    if read_only and not Path(db_path).exists():
+        raise NotFound("state database not found (run `recon diff` first)", db_path)
+    try:
+        con = duckdb.connect(db_path, read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            raise LockHeld(f"the state database is in use by another process ({message})",
+                           db_path) from None
+        raise InternalError(f"cannot open state database: {message}", db_path) from None
+    apply_settings(con, config)
+    if not read_only:
+        migrate(con)
+    else:
+        version = schema_version(con)
+        if version != SCHEMA_VERSION:
+            raise InternalError(
+                f"state database has schema version {version}, this recon needs "
+                f"{SCHEMA_VERSION}: run any write command (e.g. recon diff) to migrate",
+                db_path,
+            )
+    return con
+
+
+def apply_settings(con, config: Config) -> None:
+    # Business dates and timestamps are Asia/Shanghai (CONTRACT §1).
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    if config.threads:
+        con.execute(f"SET threads = {int(config.threads)}")
+    if config.memory_limit:
+        con.execute(f"SET memory_limit = {sql.literal(config.memory_limit)}")
+    if config.temp_directory:
+        Path(config.temp_directory).mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {sql.literal(config.temp_directory)}")
+
+
+def schema_version(con) -> int:
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con) -> None:
+    """Apply every migration newer than the database's version, each in one transaction."""
+    current = schema_version(con)
+    for version, script in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN")
+        try:
+            for statement in sql.statements(script):
+                con.execute(statement)
+            con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+@contextlib.contextmanager
+def run_lock(db_path: str | Path) -> Iterator[None]:
+    """Hold `<db>.lock` for the duration of a run, or raise LockHeld naming the holder.
+
+    The lock is an flock on the file, so the kernel releases it when the holder dies:
+    a lock file left by a killed process is stale by construction and is taken over.
+    """
+    lock_path = Path(f"{db_path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(f"another run holds the lock: {_describe_holder(fd)}",
+                           str(db_path)) from None
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _describe_holder(fd: int) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except ValueError:
+        holder = {}
+    if not holder:
+        return "holder unknown"
+    return f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')}"
