@@ -1,0 +1,42 @@
+# recon — set-up, demo, tests and benchmarks. Everything runs in ./.venv, installed
+# from requirements.lock (exact versions) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEMO   := demo
+
+.PHONY: install demo test test-slow lint bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
+	  || $(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)  ## create .venv with the locked dependencies and recon itself
+
+demo: install  ## generate two days of demo ledgers, reconcile them, show the report
+	rm -rf $(DEMO)
+	$(BIN)/python -m fixtures.generate $(DEMO)/data --start 2026-11-01 --days 2 \
+	  --entries 20000 --accounts 400 --breaks 3 --junk 7 --format csv
+	$(BIN)/recon diff --from 2026-11-01 --to 2026-11-02 --v1 $(DEMO)/data/v1 \
+	  --v2 $(DEMO)/data/v2 --out $(DEMO)/out --db $(DEMO)/recon.duckdb --fail-on never
+	@echo
+	@cat $(DEMO)/out/2026-11-02/report.md
+
+test: install  ## the default test suite (what CI runs)
+	$(BIN)/python -m pytest -q
+
+test-slow: install  ## the slow tests
+	$(BIN)/python -m pytest -q -m slow
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis

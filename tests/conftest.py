@@ -1,0 +1,158 @@
+"""Helpers for tests: tiny hand-written ledgers on disk, and running recon on them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from recon.cli import cli
+from recon.config import BALANCE_COLUMNS, ENTRY_COLUMNS
+
+DAY = "2026-11-01"
+
+
+def entry(serial_no, account_id="A1", direction="C", amount="10.00", **other) -> dict:
+    """One entry row; every column of CONTRACT §2 with plausible defaults."""
+    row = {
+        "serial_no": serial_no,
+        "account_id": account_id,
+        "direction": direction,
+        "amount": amount,
+        "currency": "CNY",
+        "biz_type": "DEPOSIT",
+        "biz_order_no": f"O-{serial_no}",
+        "posted_at": "2026-11-01 10:00:00",
+        "legal_entity": "LE01",
+        "subject_code": "2201",
+        "balance_after": None,
+    }
+    row.update(other)
+    return row
+
+
+def write_rows(path: Path, rows: list[dict], columns, fmt: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(columns) if columns else list(rows[0]) if rows else []
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        return path
+    arrays = {}
+    for c in columns:
+        values = [row.get(c) for row in rows]
+        if c in ("amount", "balance_after", "opening_balance", "closing_balance"):
+            arrays[c] = pa.array([None if v is None else Decimal(v) for v in values],
+                                 pa.decimal128(18, 2))
+        elif c == "posted_at":
+            arrays[c] = pa.array([None if v is None else datetime.fromisoformat(v)
+                                  for v in values], pa.timestamp("us"))
+        else:
+            arrays[c] = pa.array(values, pa.string())
+    pq.write_table(pa.table(arrays), path)
+    return path
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+    out: Path
+
+    def worklist(self, day: str = DAY) -> list[dict]:
+        return _read(self.out / day / "worklist.parquet")
+
+    def rejects(self, day: str = DAY) -> list[dict]:
+        return _read(self.out / day / "rejects.parquet")
+
+    def summary(self, day: str = DAY) -> dict:
+        return json.loads((self.out / day / "summary.json").read_text())
+
+
+def _read(path: Path) -> list[dict]:
+    con = duckdb.connect()
+    cursor = con.execute(f"SELECT * FROM read_parquet('{path}')")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class Ledgers:
+    """Two datasets (v1, v2) under one folder, with a state db and an output folder."""
+
+    root: Path
+    fmt: str = "csv"
+    files: dict = field(default_factory=dict)
+
+    @property
+    def v1(self) -> Path:
+        return self.root / "v1"
+
+    @property
+    def v2(self) -> Path:
+        return self.root / "v2"
+
+    @property
+    def db(self) -> Path:
+        return self.root / "recon.duckdb"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+    def entries(self, system: str, rows: list[dict], day: str = DAY, name: str = "part-0",
+                columns=ENTRY_COLUMNS, fmt: str | None = None) -> Path:
+        fmt = fmt or self.fmt
+        path = self.root / system / "entries" / f"biz_date={day}" / f"{name}.{fmt}"
+        return write_rows(path, rows, columns, fmt)
+
+    def balances(self, system: str, rows: list[dict], day: str = DAY, name: str = "part-0",
+                 fmt: str | None = None) -> Path:
+        fmt = fmt or self.fmt
+        path = self.root / system / "balances" / f"biz_date={day}" / f"{name}.{fmt}"
+        return write_rows(path, rows, BALANCE_COLUMNS, fmt)
+
+    def diff(self, *args: str, day: str = DAY, v1: Path | None = None,
+             v2: Path | None = None) -> Run:
+        argv = ["diff", "--v1", str(v1 or self.v1), "--v2", str(v2 or self.v2),
+                "--out", str(self.out), "--db", str(self.db), *args]
+        if "--from" not in args and "--date" not in args:
+            argv += ["--date", day]
+        return self.invoke(*argv)
+
+    def invoke(self, *argv: str) -> Run:
+        result = CliRunner().invoke(cli, list(argv), catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr, self.out)
+
+
+@pytest.fixture
+def ledgers(tmp_path) -> Ledgers:
+    return Ledgers(tmp_path)
+
+
+@pytest.fixture(params=["csv", "parquet"])
+def any_format_ledgers(tmp_path, request) -> Ledgers:
+    return Ledgers(tmp_path, fmt=request.param)
+
+
+def findings(run: Run, day: str = DAY) -> set[tuple]:
+    """The worklist as comparable tuples: (kind, system, account, v1 serial, v2 serial,
+    field, v1 value, v2 value, amount_impact)."""
+    return {
+        (r["kind"], r["system"], r["account_id"], r["v1_serial_no"], r["v2_serial_no"],
+         r["field"], r["v1_value"], r["v2_value"], r["amount_impact"])
+        for r in run.worklist(day)
+    }
