@@ -21,14 +21,9 @@ from pathlib import Path
 from recon import outputs, sql
 from recon.config import Config
 from recon.errors import InternalError, ReconError
-from recon.load import LoadStats, load_dataset
+from recon.load import ENTRY_RULES, LoadStats, load_dataset
 from recon.match import MatchCounts, match_entries
-from recon.result import (
-    AccountDiff,
-    DateResult,
-    KindTotal,
-    SystemCounts,
-)
+from recon.result import KINDS, AccountDiff, DateResult, KindTotal, SystemCounts
 from recon.state import connect, run_lock
 
 Progress = Callable[[str, str], None]
@@ -172,8 +167,6 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
 
 def _has_column(stats: LoadStats, column: str) -> bool:
     # Required columns are always there (else the load fails); optional ones may not be.
-    from recon.load import ENTRY_RULES
-
     required = {r.column for r in ENTRY_RULES if r.required}
     return column in required or column in stats.present_columns
 
@@ -249,7 +242,7 @@ def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:
     for row in cursor.fetchall():
         record = dict(zip(names, row, strict=True))
         grouped.setdefault(record["kind"], []).append(record)
-    return tuple((kind, tuple(rows)) for kind, rows in grouped.items())
+    return tuple((kind, tuple(grouped[kind])) for kind in KINDS if kind in grouped)
 
 
 def _utcnow() -> datetime:

@@ -137,7 +137,7 @@ def test_duplicate_serial_copy_to_copy(any_format_ledgers):
          D("0.00")),
         ("MISSING_IN_V2", None, "A1", "000002", None, None, "D 30.00", None, D("30.00")),
     }
-    dup = [r for r in run.worklist() if r["kind"] == "DUPLICATE_SERIAL"][0]
+    dup = next(r for r in run.worklist() if r["kind"] == "DUPLICATE_SERIAL")
     assert dup["fix_side"] == "v1"
 
 
@@ -164,7 +164,8 @@ def test_secondary_match_is_one_to_one(ledgers):
     """Planted: two v1-only and three v2-only entries share order, direction and amount.
     Two SERIAL_MISMATCH pairs (by posted_at order), one v2 entry left MISSING_IN_V1."""
     def e(serial, hour):
-        return entry(serial, amount="7.00", biz_order_no="ORD", posted_at=f"2026-11-01 {hour}:00:00")
+        return entry(serial, amount="7.00", biz_order_no="ORD",
+                     posted_at=f"2026-11-01 {hour}:00:00")
     ledgers.entries("v1", [e("a1", 10), e("a2", 11)])
     ledgers.entries("v2", [e("b3", 12), e("b1", 10), e("b2", 11)])
     got = entry_findings(ledgers.diff())

@@ -56,9 +56,10 @@ SELECT
                                     || v2_value || ' to ' || v1_value
         WHEN 'DIRECTION_MISMATCH' THEN 'correct v2 serial ' || v2_serial_no || ' from '
                                        || v2_value || ' to ' || v1_value
-        WHEN 'FIELD_MISMATCH' THEN 'correct ' || field || ' of v2 serial ' || v2_serial_no
-                                   || ' from ' || COALESCE(v2_value, 'NULL')
-                                   || ' to ' || COALESCE(v1_value, 'NULL')
+        WHEN 'FIELD_MISMATCH' THEN 'set ' || field || ' of v2 serial ' || v2_serial_no
+                                   || ' to v1''s ' || COALESCE(v1_value, 'NULL')
+                                   || ' (v2 has ' || COALESCE(v2_value, 'NULL')
+                                   || '), or correct v1 at source if its value is wrong'
         WHEN 'DUPLICATE_SERIAL' THEN 'remove the extra copies of serial '
                                      || COALESCE(v1_serial_no, v2_serial_no) || ' in ' || system
         WHEN 'BALANCE_MISMATCH' THEN

@@ -1,0 +1,136 @@
+"""The command line: every exit code of CONTRACT §7, help, and backfill."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+from click.testing import CliRunner
+from conftest import entry
+
+from recon.cli import cli
+from recon.state import run_lock
+
+GOOD = [entry("000001"), entry("000002")]
+
+
+def test_exit_0_when_clean(ledgers):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    run = ledgers.diff()
+    assert run.exit_code == 0
+    assert "2026-11-01  clean" in run.stdout
+
+
+def test_exit_1_when_findings_and_0_with_fail_on_never(ledgers):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD[:1])
+    assert ledgers.diff().exit_code == 1
+    assert ledgers.diff("--fail-on", "never").exit_code == 0
+
+
+def test_fail_on_severity(ledgers):
+    """One P3 finding: --fail-on P1 passes, --fail-on P3 fails."""
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD[:1])
+    assert ledgers.diff("--fail-on", "P1").exit_code == 0
+    assert ledgers.diff("--fail-on", "P3").exit_code == 1
+
+
+def test_exit_2_on_bad_usage(ledgers):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    assert ledgers.diff("--date", "2026-13-01").exit_code == 2
+    run = ledgers.invoke("diff", "--v1", str(ledgers.v1), "--v2", str(ledgers.v2))
+    assert run.exit_code == 2 and "give --date" in run.stderr
+    run = ledgers.diff("--from", "2026-11-02", "--to", "2026-11-01")
+    assert run.exit_code == 2 and "before --from" in run.stderr
+    assert ledgers.invoke("diff", "--date", "2026-11-01").exit_code == 2  # no --v1/--v2
+
+
+def test_exit_2_on_bad_config(ledgers, tmp_path):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    for text, message in [
+        ("[compare\n", "not valid TOML"),
+        ('[compare]\nfields = ["amount"]\n', "'amount' is not a comparable field"),
+        ('[severity]\np1_amount = 10.5\n', "quoted decimal string"),
+        ('[sources.v3.columns]\na = "b"\n', "unknown key 'sources.v3'"),
+    ]:
+        config = tmp_path / "bad.toml"
+        config.write_text(text)
+        run = ledgers.diff("--config", str(config))
+        assert run.exit_code == 2, text
+        assert run.stderr.startswith(f"recon: {config}: ") and message in run.stderr
+    run = ledgers.diff("--config", str(tmp_path / "absent.toml"))
+    assert run.exit_code == 2 and "config file not found" in run.stderr
+
+
+def test_exit_3_on_input_error(ledgers):
+    ledgers.entries("v1", GOOD)
+    run = ledgers.diff()
+    assert run.exit_code == 3
+    assert "v2 dataset directory not found" in run.stderr
+
+
+def test_exit_4_when_another_run_holds_the_lock(ledgers):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    with run_lock(ledgers.db):
+        run = ledgers.diff()
+    assert run.exit_code == 4
+    assert "another run holds the lock: pid" in run.stderr
+    assert ledgers.diff().exit_code == 0  # released
+
+
+def test_backfill_runs_dates_in_order_and_exits_with_the_worst(ledgers):
+    ledgers.entries("v1", GOOD, day="2026-11-01")
+    ledgers.entries("v2", GOOD, day="2026-11-01")
+    ledgers.entries("v1", GOOD, day="2026-11-02")
+    ledgers.entries("v2", GOOD[:1], day="2026-11-02")
+    run = ledgers.diff("--from", "2026-11-01", "--to", "2026-11-02")
+    assert run.exit_code == 1
+    assert [line.split()[:2] for line in run.stdout.splitlines()] == [
+        ["2026-11-01", "clean"], ["2026-11-02", "breaks"]]
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    assert con.execute("SELECT biz_date::VARCHAR, status FROM runs ORDER BY started_at, "
+                       "biz_date").fetchall() == [("2026-11-01", "succeeded"),
+                                                  ("2026-11-02", "succeeded")]
+
+
+def test_backfill_stops_at_the_first_input_error_keeping_earlier_dates(ledgers):
+    ledgers.entries("v1", GOOD, day="2026-11-01")
+    ledgers.entries("v2", GOOD, day="2026-11-01")
+    ledgers.entries("v1", GOOD, day="2026-11-03")
+    ledgers.entries("v2", GOOD, day="2026-11-03")
+    run = ledgers.diff("--from", "2026-11-01", "--to", "2026-11-03")
+    assert run.exit_code == 3
+    assert "missing entries partition for v1 on 2026-11-02" in run.stderr
+    assert (run.out / "2026-11-01" / "summary.json").exists()
+    assert not (run.out / "2026-11-03").exists()
+
+
+def test_summary_json_figures(ledgers):
+    ledgers.entries("v1", [*GOOD, entry("000003", direction="D", amount="2.50")])
+    ledgers.entries("v2", GOOD)
+    summary = ledgers.diff().summary()
+    assert summary["verdict"] == "breaks"
+    assert summary["findings"]["MISSING_IN_V2"] == 1
+    assert summary["abs_impact"]["MISSING_IN_V2"] == "2.50"
+    assert summary["systems"]["v1"]["conservation"]["holds"] is True
+    json.dumps(summary)  # plain JSON
+
+
+def test_help_is_complete():
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    assert top.exit_code == 0
+    for code in ("0 no findings", "1 findings", "2 bad usage", "3 input", "4 another run"):
+        assert code in " ".join(top.stdout.split())
+    for name, command in cli.commands.items():
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help, f"{name} has no help text"
+        for param in command.params:
+            if isinstance(param, __import__("click").Option) and param.name != "help":
+                assert param.help, f"{name} {param.opts} has no help"
