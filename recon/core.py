@@ -23,7 +23,14 @@ from recon.config import Config
 from recon.errors import InternalError, ReconError
 from recon.load import ENTRY_RULES, LoadStats, load_dataset
 from recon.match import MatchCounts, match_entries
-from recon.result import KINDS, AccountDiff, DateResult, KindTotal, SystemCounts
+from recon.result import (
+    KINDS,
+    AccountDiff,
+    BalanceTotals,
+    DateResult,
+    KindTotal,
+    SystemCounts,
+)
 from recon.state import connect, run_lock
 
 Progress = Callable[[str, str], None]
@@ -108,11 +115,16 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
                progress: Progress) -> tuple[DateResult, Path, dict]:
     config = request.config
     loads: dict[str, LoadStats] = {}
+    balance_loads: dict[str, LoadStats] = {}
     for system, dataset_dir in (("v1", request.v1_dir), ("v2", request.v2_dir)):
         t0 = time.perf_counter()
         loads[system] = load_dataset(con, system=system, dataset="entries",
                                      dataset_dir=dataset_dir, biz_date=biz_date, config=config)
-        progress(f"load {system}", f"{loads[system].rows_read:,} rows in "
+        balance_loads[system] = load_dataset(con, system=system, dataset="balances",
+                                             dataset_dir=dataset_dir, biz_date=biz_date,
+                                             config=config)
+        progress(f"load {system}", f"{loads[system].rows_read:,} entries, "
+                                   f"{balance_loads[system].rows_read:,} balances in "
                                    f"{time.perf_counter() - t0:.1f}s")
 
     fields = tuple(f for f in config.compare_fields
@@ -122,10 +134,13 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     t0 = time.perf_counter()
     counts = match_entries(con, biz_date, fields)
     progress("match", f"{counts.matched:,} pairs in {time.perf_counter() - t0:.1f}s")
+    t0 = time.perf_counter()
+    sql.run(con, "balance_findings", {"d": biz_date})
+    progress("balances", f"checked in {time.perf_counter() - t0:.1f}s")
 
     sql.run(con, "finalize_findings",
             {"d": biz_date, "run_id": run_id, "p1": config.p1_amount, "p2": config.p2_amount})
-    systems = _check_conservation(con, biz_date, loads, counts)
+    systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
 
     now = _utcnow()
     sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
@@ -156,12 +171,14 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         top_accounts=_top_accounts(con, biz_date),
         samples=_samples(con, biz_date),
         resolved=resolved,
+        balances=_balance_totals(con, biz_date),
         out_dir=str(request.out_dir / biz_date.isoformat()),
     )
     t0 = time.perf_counter()
     staging = outputs.write(con, result, request.out_dir, run_id)
     progress("outputs", f"written in {time.perf_counter() - t0:.1f}s")
-    inputs = {s: [f.fingerprint() for f in loads[s].files] for s in loads}
+    inputs = {f"{s}/{stats.dataset}": [f.fingerprint() for f in stats.files]
+              for s in loads for stats in (loads[s], balance_loads[s])}
     return result, staging, inputs
 
 
@@ -172,13 +189,14 @@ def _has_column(stats: LoadStats, column: str) -> bool:
 
 
 def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
+                        balance_loads: dict[str, LoadStats],
                         counts: MatchCounts) -> dict[str, SystemCounts]:
     """Rows and amounts must be conserved; a run where they are not is an error."""
     systems = {}
     for system, loaded, missing, rejected in sql.run(
         con, "audit_entry_rows", {"d": biz_date}
     ).fetchall():
-        stats = loads[system]
+        stats, bal = loads[system], balance_loads[system]
         unmatched = counts.v1_only if system == "v1" else counts.v2_only
         found = SystemCounts(
             files=len(stats.files),
@@ -187,7 +205,14 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
             rows_matched=counts.matched,
             rows_missing=missing,
             rows_rejected=rejected,
+            balance_rows_read=bal.rows_read,
+            balance_rows_rejected=bal.rows_rejected,
         )
+        if bal.rows_read != bal.rows_loaded + bal.rows_rejected:
+            raise InternalError(
+                f"row conservation failed for {system} balances on {biz_date}: read "
+                f"{bal.rows_read}, loaded {bal.rows_loaded}, rejected {bal.rows_rejected}"
+            )
         if not found.conserved or missing != unmatched or rejected != stats.rows_rejected:
             raise InternalError(
                 f"row conservation failed for {system} on {biz_date}: read {stats.rows_read}, "
@@ -216,15 +241,24 @@ def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
 
 
 def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
-    rows = con.execute(
-        "SELECT account_id, any_value(currency), count(*), "
-        "CAST(SUM(amount_impact) AS DECIMAL(38,2)) AS net, "
-        "CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) AS gross "
-        "FROM findings WHERE biz_date = ? GROUP BY account_id "
-        "ORDER BY abs(net) DESC, gross DESC, account_id LIMIT ?",
-        [biz_date, TOP_ACCOUNTS],
-    ).fetchall()
-    return tuple(AccountDiff(a, c, n, Decimal(net)) for a, c, n, net, _gross in rows)
+    rows = sql.run(con, "account_differences", {"d": biz_date, "limit": TOP_ACCOUNTS})
+    return tuple(AccountDiff(*row) for row in rows.fetchall())
+
+
+def _balance_totals(con, biz_date: date) -> BalanceTotals:
+    checked, differing, unexplained, difference, explained, residual = con.execute(
+        "SELECT (SELECT count(DISTINCT account_id) FROM balances WHERE biz_date = $d), "
+        "count(*) FILTER (WHERE kind <> 'BALANCE_MISMATCH' OR amount_impact <> 0), "
+        "count(*) FILTER (WHERE residual <> 0 OR kind <> 'BALANCE_MISMATCH'), "
+        "COALESCE(SUM(abs(amount_impact)), 0), "
+        "COALESCE(SUM(abs(amount_impact - COALESCE(residual, amount_impact))), 0), "
+        "COALESCE(SUM(abs(COALESCE(residual, amount_impact))), 0) "
+        "FROM findings WHERE biz_date = $d "
+        "AND kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2')",
+        {"d": biz_date},
+    ).fetchone()
+    return BalanceTotals(checked, differing, unexplained, Decimal(difference),
+                         Decimal(explained), Decimal(residual))
 
 
 def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:

@@ -143,21 +143,24 @@ def load_dataset(con, *, system: str, dataset: str, dataset_dir: Path, biz_date:
 
     con.execute(f"DROP TABLE IF EXISTS {stage}")
     con.execute(f"CREATE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects), params)
+    if dataset == "balances":
+        sql.run(con, "reject_duplicate_balances", stage=stage)
 
     con.execute(
         "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds",
         {"d": biz_date, "s": system, "ds": dataset},
     )
-    con.execute(sql.query("insert_stage_rejects").replace("{stage}", stage),
-                {"d": biz_date, "s": system, "ds": dataset})
+    sql.run(con, "insert_stage_rejects", {"d": biz_date, "s": system, "ds": dataset},
+            stage=stage)
     for _index, source, table in csv_rejects:
-        con.execute(sql.query("insert_csv_rejects").replace("{rejects}", table),
-                    {"d": biz_date, "s": system, "ds": dataset, "file": str(source.path)})
+        sql.run(con, "insert_csv_rejects",
+                {"d": biz_date, "s": system, "ds": dataset, "file": str(source.path)},
+                rejects=table)
 
     con.execute(f"DELETE FROM {dataset} WHERE biz_date = $d AND system = $s",
                 {"d": biz_date, "s": system})
-    con.execute(sql.query(f"insert_{dataset}").replace("{stage}", stage),
-                {"d": biz_date, "s": system, "stride": FILE_STRIDE})
+    sql.run(con, f"insert_{dataset}", {"d": biz_date, "s": system, "stride": FILE_STRIDE},
+            stage=stage)
 
     staged, rejected_in_stage = con.execute(
         f"SELECT count(*), count(reason) FROM {stage}"

@@ -95,11 +95,11 @@ class AccountDiff:
 @dataclass(frozen=True)
 class BalanceTotals:
     accounts_checked: int
-    accounts_differing: int
-    accounts_unexplained: int
-    difference: Decimal    # Σ |v2 closing − v1 closing| over differing accounts
-    explained: Decimal     # Σ |closing difference − residual|
-    unexplained: Decimal   # Σ |residual|
+    accounts_differing: int     # closing balances differ, or a balance on one side only
+    accounts_unexplained: int   # residual ≠ 0, or a balance on one side only
+    difference: Decimal         # Σ |v2 closing − v1 closing| over those accounts
+    explained: Decimal          # Σ |difference − residual|: carried in + entry findings
+    unexplained: Decimal        # Σ |residual| (one-sided accounts count whole)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DAY, entry
+from conftest import DAY, entry, write_rows
 
 from recon.config import ENTRY_COLUMNS
 
@@ -113,10 +113,13 @@ def test_several_files_and_formats_in_one_partition(ledgers):
     assert run.summary()["systems"]["v1"]["files"] == 2
 
 
-def test_column_mapping(ledgers, tmp_path):
+def test_column_mapping_applies_to_every_file_of_the_source(ledgers, tmp_path):
     renamed = [{("acct_no" if k == "account_id" else k): v for k, v in r.items()} for r in GOOD]
     ledgers.entries("v1", renamed, columns=list(renamed[0]))
     ledgers.entries("v2", GOOD)
+    write_rows(ledgers.v1 / "balances" / f"biz_date={DAY}" / "b.csv",
+               [{"acct_no": "A1", "opening_balance": "0.00", "closing_balance": "20.00",
+                 "currency": "CNY"}], None, "csv")
     config = tmp_path / "recon.toml"
     config.write_text('[sources.v1.columns]\naccount_id = "acct_no"\n')
     run = ledgers.diff("--config", str(config))
