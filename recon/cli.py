@@ -7,6 +7,7 @@ Errors from the core are `ReconError`s; they are turned into one line on stderr,
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from datetime import date, datetime
@@ -137,6 +138,37 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
 
     core.diff(request, dates, progress=_progress_printer(), on_result=report_line)
     sys.exit(max(codes, default=0))
+
+
+@cli.command()
+@click.option("--date", "on_date", required=True, metavar="YYYY-MM-DD",
+              help="The business date, reconciled before by `recon diff`.")
+@click.option("--account", "account_id", required=True, help="The account to explain.")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="Text waterfall, or the same as JSON data.")
+def explain(on_date, account_id, db_path, fmt) -> None:
+    """Explain one account's balance difference on one date, entry by entry.
+
+    Prints the waterfall — v1 and v2 opening (the carried-in difference), each entry
+    finding with its impact on v2 − v1, the v2 closing they explain, the actual v2
+    closing and the residual — then the account's entries side by side. Reads the state
+    database only; an unknown date or account is an error (exit 2).
+    """
+    from recon.explain import explain as explain_account
+    from recon.explain import render
+    from recon.state import connect
+
+    biz_date = _date(on_date, "--date")
+    con = connect(db_path, load_config(None), read_only=True)
+    try:
+        result = explain_account(con, biz_date, account_id)
+    finally:
+        con.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(result), nl=False)
 
 
 def _dates(on_date, from_date, to_date) -> list[date]:

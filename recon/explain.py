@@ -1,0 +1,182 @@
+"""`recon explain`: one account's balance difference on one date, entry by entry.
+
+Reads only the state database. The waterfall: v1 and v2 opening balances (their
+difference is carried in), each entry finding with its impact on v2 − v1, the v2
+closing those explain (v1 closing + carried + Σ impacts), the actual v2 closing, and the
+residual nobody explains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from recon import sql
+from recon.errors import NotFound
+from recon.result import ENTRY_KINDS
+
+SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
+                "biz_order_no")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    biz_date: date
+    account_id: str
+    currency: str | None
+    v1_opening: Decimal | None
+    v2_opening: Decimal | None
+    v1_closing: Decimal | None
+    v2_closing: Decimal | None
+    entry_findings: tuple[dict, ...]
+    account_findings: tuple[dict, ...]
+    entries: tuple[dict, ...]
+
+    @property
+    def carried(self) -> Decimal:
+        return (self.v2_opening or Decimal("0.00")) - (self.v1_opening or Decimal("0.00"))
+
+    @property
+    def entry_impact(self) -> Decimal:
+        return sum((f["amount_impact"] for f in self.entry_findings), Decimal("0.00"))
+
+    @property
+    def expected_v2_closing(self) -> Decimal | None:
+        if self.v1_closing is None:
+            return None
+        return self.v1_closing + self.carried + self.entry_impact
+
+    @property
+    def residual(self) -> Decimal | None:
+        if self.v2_closing is None or self.expected_v2_closing is None:
+            return None
+        return self.v2_closing - self.expected_v2_closing
+
+    def as_data(self) -> dict:
+        def money(v):
+            return None if v is None else f"{v:.2f}"
+
+        def clean(row: dict) -> dict:
+            return {k: (money(v) if isinstance(v, Decimal) else
+                        v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
+                    for k, v in row.items()}
+
+        return {
+            "biz_date": self.biz_date.isoformat(),
+            "account_id": self.account_id,
+            "currency": self.currency,
+            "v1_opening": money(self.v1_opening),
+            "v2_opening": money(self.v2_opening),
+            "carried": money(self.carried),
+            "entry_findings": [clean(f) for f in self.entry_findings],
+            "entry_impact": money(self.entry_impact),
+            "v1_closing": money(self.v1_closing),
+            "expected_v2_closing": money(self.expected_v2_closing),
+            "v2_closing": money(self.v2_closing),
+            "residual": money(self.residual),
+            "account_findings": [clean(f) for f in self.account_findings],
+            "entries": [clean(e) for e in self.entries],
+        }
+
+
+def explain(con, biz_date: date, account_id: str) -> Explanation:
+    ran = con.execute(
+        "SELECT count(*) FROM runs WHERE biz_date = ? AND status = 'succeeded'", [biz_date]
+    ).fetchone()[0]
+    if not ran:
+        raise NotFound(f"no successful reconciliation of {biz_date} in the state database")
+    balances = dict.fromkeys(("v1", "v2"))
+    for system, opening, closing, currency in con.execute(
+        "SELECT system, opening_balance, closing_balance, currency FROM balances "
+        "WHERE biz_date = ? AND account_id = ?", [biz_date, account_id]
+    ).fetchall():
+        balances[system] = (opening, closing, currency)
+    has_entries = con.execute(
+        "SELECT count(*) FROM entries WHERE biz_date = ? AND account_id = ?",
+        [biz_date, account_id],
+    ).fetchone()[0]
+    if not has_entries and not any(balances.values()):
+        raise NotFound(f"account {account_id} has no entries or balances on {biz_date}")
+
+    cursor = con.execute(
+        "SELECT item_id, kind, severity, system, v1_serial_no, v2_serial_no, field, v1_value, "
+        "v2_value, amount_impact, residual, suggested_action, currency FROM findings "
+        "WHERE biz_date = ? AND account_id = ? "
+        "ORDER BY abs(amount_impact) DESC, kind, v1_serial_no, v2_serial_no, field",
+        [biz_date, account_id],
+    )
+    findings = _records(cursor)
+    entry_cursor = sql.run(con, "explain_entries", {"d": biz_date, "a": account_id})
+    currency = next((b[2] for b in balances.values() if b),
+                    next((f["currency"] for f in findings if f["currency"]), None))
+    return Explanation(
+        biz_date=biz_date,
+        account_id=account_id,
+        currency=currency,
+        v1_opening=balances["v1"][0] if balances["v1"] else None,
+        v2_opening=balances["v2"][0] if balances["v2"] else None,
+        v1_closing=balances["v1"][1] if balances["v1"] else None,
+        v2_closing=balances["v2"][1] if balances["v2"] else None,
+        entry_findings=tuple(f for f in findings if f["kind"] in ENTRY_KINDS),
+        account_findings=tuple(f for f in findings if f["kind"] not in ENTRY_KINDS),
+        entries=tuple(_records(entry_cursor)),
+    )
+
+
+def render(e: Explanation) -> str:
+    def m(value) -> str:
+        return "" if value is None else f"{value:,.2f}"
+
+    width = 44
+    lines = [f"Account {e.account_id} on {e.biz_date.isoformat()}"
+             + (f" ({e.currency})" if e.currency else ""), ""]
+    lines.append(f"{'':<{width}}{'v1':>16}{'v2':>16}{'v2 − v1':>16}")
+    lines.append(f"{'opening balance':<{width}}{m(e.v1_opening):>16}{m(e.v2_opening):>16}"
+                 f"{m(e.carried):>16}  carried in")
+    for f in e.entry_findings:
+        label = f"  {f['kind']} {f['v1_serial_no'] or '-'}/{f['v2_serial_no'] or '-'}"
+        if f["field"] and f["kind"] == "FIELD_MISMATCH":
+            label += f" {f['field']}"
+        lines.append(f"{label[:width]:<{width}}{'':>32}{m(f['amount_impact']):>16}")
+    lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{m(e.entry_impact):>16}")
+    lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
+                 f"{m(e.expected_v2_closing):>16}")
+    closing_diff = (None if e.v1_closing is None or e.v2_closing is None
+                    else e.v2_closing - e.v1_closing)
+    lines.append(f"{'closing balance':<{width}}{m(e.v1_closing):>16}{m(e.v2_closing):>16}"
+                 f"{m(closing_diff):>16}")
+    verdict = ("" if e.residual is None else "  explained" if e.residual == 0
+               else "  UNEXPLAINED")
+    lines.append(f"{'residual':<{width}}{'':>32}{m(e.residual):>16}{verdict}")
+    if e.account_findings:
+        lines += ["", "Account findings:"]
+        for f in e.account_findings:
+            system = f" {f['system']}" if f["system"] else ""
+            lines.append(f"  {f['kind']}{system}: impact {m(f['amount_impact'])}"
+                         f" — {f['suggested_action']}")
+    lines += ["", "Entries (v1 | v2; * marks a differing cell):", ""]
+    header = " | ".join(f"{c:<14}" for c in SIDE_BY_SIDE)
+    lines.append(f"{'posted_at':<19}  {header} ‖ {header}")
+    for row in e.entries:
+        differs = set((row["differs"] or "").split(","))
+        cells = []
+        for system in ("v1", "v2"):
+            cells.append(" | ".join(
+                f"{_cell(row[f'{system}_{c}']) + ('*' if c in differs else ''):<14}"
+                for c in SIDE_BY_SIDE))
+        posted = row["posted_at"].isoformat(sep=" ") if row["posted_at"] else ""
+        note = f"  ({row['differs']})" if row["differs"] else ""
+        lines.append(f"{posted:<19}  {cells[0]} ‖ {cells[1]}{note}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "·"
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+
+
+def _records(cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,41 @@
+-- explain_entries: one account's entries on one date, v1 and v2 side by side: paired
+-- copy-to-copy on serial number, and across serial numbers where the secondary match
+-- paired them (SERIAL_MISMATCH). `differs` names the cells that differ.
+WITH a AS (
+    SELECT * FROM entries WHERE biz_date = $d AND system = 'v1' AND account_id = $a
+),
+b AS (
+    SELECT e.*,
+           COALESCE(s.v1_serial_no, e.serial_no) AS join_serial,
+           COALESCE(s.copy_no, e.copy_no) AS join_copy
+    FROM entries AS e
+    LEFT JOIN findings AS s
+      ON s.biz_date = $d AND s.kind = 'SERIAL_MISMATCH' AND s.account_id = $a
+     AND s.v2_serial_no = e.serial_no
+    WHERE e.biz_date = $d AND e.system = 'v2' AND e.account_id = $a
+)
+SELECT a.serial_no AS v1_serial_no, b.serial_no AS v2_serial_no,
+       a.direction AS v1_direction, b.direction AS v2_direction,
+       a.amount AS v1_amount, b.amount AS v2_amount,
+       a.biz_type AS v1_biz_type, b.biz_type AS v2_biz_type,
+       a.legal_entity AS v1_legal_entity, b.legal_entity AS v2_legal_entity,
+       a.subject_code AS v1_subject_code, b.subject_code AS v2_subject_code,
+       a.biz_order_no AS v1_biz_order_no, b.biz_order_no AS v2_biz_order_no,
+       a.currency AS v1_currency, b.currency AS v2_currency,
+       COALESCE(a.posted_at, b.posted_at) AS posted_at,
+       CASE WHEN a.serial_no IS NULL THEN 'only in v2'
+            WHEN b.serial_no IS NULL THEN 'only in v1'
+            ELSE concat_ws(',',
+                CASE WHEN a.serial_no <> b.serial_no THEN 'serial_no' END,
+                CASE WHEN a.direction <> b.direction THEN 'direction' END,
+                CASE WHEN a.amount <> b.amount THEN 'amount' END,
+                CASE WHEN a.currency IS DISTINCT FROM b.currency THEN 'currency' END,
+                CASE WHEN a.biz_type IS DISTINCT FROM b.biz_type THEN 'biz_type' END,
+                CASE WHEN a.biz_order_no IS DISTINCT FROM b.biz_order_no THEN 'biz_order_no' END,
+                CASE WHEN a.legal_entity IS DISTINCT FROM b.legal_entity THEN 'legal_entity' END,
+                CASE WHEN a.subject_code IS DISTINCT FROM b.subject_code THEN 'subject_code' END)
+       END AS differs
+FROM a
+FULL OUTER JOIN b ON a.serial_no = b.join_serial AND a.copy_no = b.join_copy
+ORDER BY COALESCE(a.posted_at, b.posted_at), COALESCE(a.serial_no, b.serial_no),
+         COALESCE(a.copy_no, b.copy_no)
