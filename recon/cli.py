@@ -7,10 +7,13 @@ Errors from the core are `ReconError`s; they are turned into one line on stderr,
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 import traceback
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -18,7 +21,8 @@ import click
 from recon import __version__, core
 from recon.config import load_config
 from recon.errors import InternalError, ReconError, UsageError
-from recon.result import FAIL_ON, DateResult
+from recon.result import FAIL_ON, KINDS, DateResult
+from recon.worklist import STATUSES
 
 DEFAULT_DB = "recon.duckdb"
 DEFAULT_OUT = "out"
@@ -169,6 +173,105 @@ def explain(on_date, account_id, db_path, fmt) -> None:
         click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
     else:
         click.echo(render(result), nl=False)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              help="Only items with this status (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only items of this kind (repeatable).")
+@click.option("--account", "account_id", help="Only items of this account.")
+@click.option("--date", "on_date", metavar="YYYY-MM-DD",
+              help="Only items last found on this business date.")
+@click.option("--min-impact", type=str, metavar="AMOUNT",
+              help="Only items with |amount_impact| at least this (a decimal, e.g. 100.00).")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
+              show_default=True, help="How to print the items.")
+@db_option
+@click.pass_context
+def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, fmt, db_path) -> None:
+    """List the worklist across all dates, worst first; or accept an item (see below).
+
+    Every finding is one item (item_id) with a status: new, open (found again),
+    resolved (no longer found), accepted (waived by a person, with a reason).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db_path"] = db_path
+    if ctx.invoked_subcommand is not None:
+        return
+    from recon.state import connect
+    from recon.worklist import Filters, list_items
+
+    try:
+        impact = Decimal(min_impact) if min_impact is not None else None
+    except InvalidOperation:
+        raise click.BadParameter(f"'{min_impact}' is not an amount",
+                                 param_hint="--min-impact") from None
+    filters = Filters(statuses=statuses, kinds=kinds, account_id=account_id,
+                      biz_date=_date(on_date, "--date"), min_impact=impact)
+    con = connect(db_path, load_config(None), read_only=True)
+    try:
+        items = list_items(con, filters)
+    finally:
+        con.close()
+    click.echo(_format_items(items, fmt), nl=False)
+
+
+@worklist.command()
+@click.argument("item_id")
+@click.option("--reason", required=True, help="Why the finding is waived (kept with the item).")
+@click.option("--by", "by", default=None,
+              help="Who accepts it (default: the OS user running the command).")
+@click.pass_context
+def accept(ctx, item_id, reason, by) -> None:
+    """Accept (waive) worklist item ITEM_ID, with a reason.
+
+    The item stays accepted while later runs find it with the same amount_impact and
+    residual; if they change, it opens again.
+    """
+    import getpass
+
+    from recon.state import connect, run_lock
+    from recon.worklist import accept as accept_item
+
+    db_path = ctx.obj["db_path"]
+    who = by or getpass.getuser()
+    with run_lock(db_path):
+        con = connect(db_path, load_config(None))
+        try:
+            done = accept_item(con, item_id, reason, who, core.utcnow())
+        finally:
+            con.close()
+    click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by {who}")
+
+
+def _format_items(items: list[dict], fmt: str) -> str:
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    if fmt == "json":
+        return json.dumps([{k: text(v) if v is not None else None for k, v in item.items()}
+                           for item in items], indent=2, ensure_ascii=False) + "\n"
+    columns = list(items[0]) if items else []
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[text(item[c]) for c in columns] for item in items])
+        return buffer.getvalue()
+    if not items:
+        return "no worklist items match\n"
+    shown = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
+             "v1_serial_no", "v2_serial_no", "field", "amount_impact", "days_open")
+    rows = [[text(item[c]) for c in shown] for item in items]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines) + f"\n{len(items)} item(s)\n"
 
 
 def _dates(on_date, from_date, to_date) -> list[date]:

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from recon import outputs, sql
+from recon import outputs, sql, worklist
 from recon.config import Config
 from recon.errors import InternalError, ReconError
 from recon.load import ENTRY_RULES, LoadStats, load_dataset
@@ -76,7 +76,7 @@ def diff(request: DiffRequest, dates: list[date], *, progress: Progress | None =
 def diff_date(con, request: DiffRequest, biz_date: date, *,
               progress: Progress | None = None) -> DateResult:
     progress = progress or (lambda stage, detail: None)
-    started = _utcnow()
+    started = utcnow()
     run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
         "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir) "
@@ -103,7 +103,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
         con.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, exit_code = ?, message = ? "
             "WHERE run_id = ?",
-            [_utcnow(), code, message, run_id],
+            [utcnow(), code, message, run_id],
         )
         raise
     final = outputs.publish(staging, request.out_dir / biz_date.isoformat())
@@ -142,7 +142,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
             {"d": biz_date, "run_id": run_id, "p1": config.p1_amount, "p2": config.p2_amount})
     systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
 
-    now = _utcnow()
+    now = utcnow()
     sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
     resolved = con.execute(
         "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
@@ -153,7 +153,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         biz_date=biz_date,
         run_id=run_id,
         started_at=started,
-        finished_at=_utcnow(),
+        finished_at=utcnow(),
         v1=systems["v1"],
         v2=systems["v2"],
         compare_fields=fields,
@@ -172,6 +172,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         samples=_samples(con, biz_date),
         resolved=resolved,
         balances=_balance_totals(con, biz_date),
+        ageing=worklist.ageing(con, biz_date),
         out_dir=str(request.out_dir / biz_date.isoformat()),
     )
     t0 = time.perf_counter()
@@ -279,5 +280,5 @@ def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:
     return tuple((kind, tuple(grouped[kind])) for kind in KINDS if kind in grouped)
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

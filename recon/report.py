@@ -57,6 +57,11 @@ def render(result: DateResult) -> str:
             + f". Resolved by this run: {result.resolved:,}.")
         add("")
 
+    if any(n for _, n in result.ageing):
+        add("Open worklist items (new or open, all dates) by age: "
+            + ", ".join(f"{bucket} {n:,}" for bucket, n in result.ageing) + ".")
+        add("")
+
     if result.balances is not None:
         b = result.balances
         add("## Balances")

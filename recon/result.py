@@ -120,6 +120,7 @@ class DateResult:
     samples: tuple[tuple[str, tuple[dict, ...]], ...]     # (kind, first rows)
     resolved: int
     balances: BalanceTotals | None = None
+    ageing: tuple[tuple[str, int], ...] = ()   # open worklist items by age, all dates
     out_dir: str | None = None
     files: tuple[str, ...] = field(default=())
 
@@ -200,6 +201,7 @@ class DateResult:
             "severity": dict(self.severities),
             "status": dict(self.statuses),
             "resolved_by_this_run": self.resolved,
+            "open_items_by_age": dict(self.ageing),
             "balances": balances,
             "rejects": [
                 {"system": s, "reason": r, "rows": n} for s, r, n in self.rejects_by_reason

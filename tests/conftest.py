@@ -95,7 +95,8 @@ class Ledgers:
 
     root: Path
     fmt: str = "csv"
-    files: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)     # (system, day) -> {file name: rows}
+    derived: set = field(default_factory=set)     # balance partitions derived by the helper
 
     @property
     def v1(self) -> Path:
@@ -117,7 +118,7 @@ class Ledgers:
                 columns=ENTRY_COLUMNS, fmt: str | None = None) -> Path:
         fmt = fmt or self.fmt
         path = self.root / system / "entries" / f"biz_date={day}" / f"{name}.{fmt}"
-        self.files.setdefault((system, day), []).extend(rows)
+        self.files.setdefault((system, day), {})[name] = list(rows)
         return write_rows(path, rows, columns, fmt)
 
     def balances(self, system: str, rows: list[dict], day: str = DAY, name: str = "part-0",
@@ -129,12 +130,13 @@ class Ledgers:
     def derived_balances(self) -> None:
         """Unless a test wrote balances for a (system, date) it wrote entries for, give
         every account there a balance row that rolls forward cleanly from 0.00."""
-        for (system, day), rows in self.files.items():
+        for (system, day), files in self.files.items():
             part = self.root / system / "balances" / f"biz_date={day}"
-            if part.exists():
-                continue
+            if part.exists() and (system, day) not in self.derived:
+                continue  # the test wrote these balances itself
+            self.derived.add((system, day))
             closing: dict[str, Decimal] = {}
-            for row in rows:
+            for row in (r for rows in files.values() for r in rows):
                 if row.get("account_id") is None:
                     continue
                 try:

@@ -1,0 +1,110 @@
+"""The worklist across runs: listing it with filters, and a person accepting an item.
+
+The lifecycle itself (new → open → resolved, accepted → open when its impact changes)
+is applied by each run in recon/sql/worklist_update.sql.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from recon.errors import NotFound, UsageError
+
+STATUSES = ("new", "open", "resolved", "accepted")
+AGEING_BUCKETS = ("0-1 d", "2-7 d", "8-30 d", ">30 d")
+LIST_COLUMNS = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
+                "v1_serial_no", "v2_serial_no", "field", "v1_value", "v2_value",
+                "amount_impact", "residual", "fix_side", "suggested_action", "first_seen",
+                "last_seen", "days_open", "accepted_by", "accepted_reason")
+# The ageing bucket of an item still to be worked, as of a date ($d).
+AGEING_SQL = (
+    "CASE WHEN $d - first_seen <= 1 THEN '0-1 d' WHEN $d - first_seen <= 7 THEN '2-7 d' "
+    "WHEN $d - first_seen <= 30 THEN '8-30 d' ELSE '>30 d' END"
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    statuses: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    account_id: str | None = None
+    biz_date: date | None = None
+    min_impact: Decimal | None = None
+
+
+def list_items(con, filters: Filters, as_of: date | None = None) -> list[dict]:
+    """Worklist items matching `filters`, worst first. days_open counts to `as_of`
+    (default: the item's last_seen date)."""
+    where, params = ["TRUE"], {}
+    if filters.statuses:
+        where.append("status IN (SELECT unnest($statuses))")
+        params["statuses"] = list(filters.statuses)
+    if filters.kinds:
+        where.append("kind IN (SELECT unnest($kinds))")
+        params["kinds"] = list(filters.kinds)
+    if filters.account_id:
+        where.append("account_id = $account")
+        params["account"] = filters.account_id
+    if filters.biz_date:
+        where.append("biz_date = $d")
+        params["d"] = filters.biz_date
+    if filters.min_impact is not None:
+        where.append("abs(amount_impact) >= $min_impact")
+        params["min_impact"] = filters.min_impact
+    params["as_of"] = as_of
+    cursor = con.execute(
+        f"SELECT {', '.join(c for c in LIST_COLUMNS if c != 'days_open')}, "
+        f"COALESCE($as_of, last_seen) - first_seen AS days_open FROM worklist "
+        f"WHERE {' AND '.join(where)} "
+        f"ORDER BY status IN ('resolved', 'accepted'), severity, abs(amount_impact) DESC, "
+        f"biz_date, account_id, item_id",
+        params,
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [{c: r[c] for c in LIST_COLUMNS} for r in rows]
+
+
+def ageing(con, as_of: date) -> tuple[tuple[str, int], ...]:
+    """Items still to be worked (new or open) by age bucket, as of `as_of`."""
+    counts = dict(con.execute(
+        f"SELECT {AGEING_SQL}, count(*) FROM worklist "
+        f"WHERE status IN ('new', 'open') AND first_seen <= $d GROUP BY 1",
+        {"d": as_of},
+    ).fetchall())
+    return tuple((bucket, counts.get(bucket, 0)) for bucket in AGEING_BUCKETS)
+
+
+def accept(con, item_id: str, reason: str, by: str, now: datetime) -> dict:
+    """Waive one item: status accepted, with who, why, when and the impact accepted.
+    If a later run finds its amount_impact or residual changed, it reopens."""
+    if not reason.strip():
+        raise UsageError("--reason must say why the finding is accepted")
+    row = con.execute("SELECT status, amount_impact FROM worklist WHERE item_id = ?",
+                      [item_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no worklist item {item_id}")
+    status, impact = row
+    if status == "resolved":
+        raise UsageError(f"item {item_id} is resolved: there is nothing to accept")
+    con.execute("BEGIN")
+    try:
+        con.execute(
+            "UPDATE worklist SET status = 'accepted', accepted_by = ?, accepted_reason = ?, "
+            "accepted_at = ?, accepted_impact = amount_impact, updated_at = ? "
+            "WHERE item_id = ?",
+            [by, reason, now, now, item_id],
+        )
+        con.execute(
+            "INSERT INTO worklist_events (item_id, changed_at, run_id, biz_date, from_status, "
+            "to_status, note) VALUES (?, ?, NULL, NULL, ?, 'accepted', ?)",
+            [item_id, now, status, f"by {by}: {reason}"],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {"item_id": item_id, "from_status": status, "status": "accepted",
+            "amount_impact": impact, "accepted_by": by, "reason": reason}
