@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from recon import core, nightly
-from recon.cli import ReconGroup, _progress_printer
+from recon.cli import ReconGroup, progress_printer
 from recon.config import load_config
 from recon.result import FAIL_ON
 
@@ -73,7 +73,7 @@ def main(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today
             click.echo(line, err=True)
     try:
         code = nightly.run(request, dates, log=log, fail_on=fail_on,
-                           progress=_progress_printer())
+                           progress=progress_printer())
     finally:
         if handle:
             handle.close()

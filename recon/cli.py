@@ -66,7 +66,7 @@ def _date(value: str | None, option: str) -> date | None:
                                  param_hint=option) from None
 
 
-def _progress_printer():
+def progress_printer():
     """Per-stage progress on stderr when it is a terminal; nothing under cron."""
     if not sys.stderr.isatty():
         return None
@@ -140,7 +140,7 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
         codes.append(result.exit_code(fail_on))
         click.echo(describe(result))
 
-    core.diff(request, dates, progress=_progress_printer(), on_result=report_line)
+    core.diff(request, dates, progress=progress_printer(), on_result=report_line)
     sys.exit(max(codes, default=0))
 
 

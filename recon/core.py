@@ -249,7 +249,7 @@ def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
 def _balance_totals(con, biz_date: date) -> BalanceTotals:
     checked, differing, unexplained, difference, explained, residual = con.execute(
         "SELECT (SELECT count(DISTINCT account_id) FROM balances WHERE biz_date = $d), "
-        "count(*) FILTER (WHERE kind <> 'BALANCE_MISMATCH' OR amount_impact <> 0), "
+        "count(*), "
         "count(*) FILTER (WHERE residual <> 0 OR kind <> 'BALANCE_MISMATCH'), "
         "COALESCE(SUM(abs(amount_impact)), 0), "
         "COALESCE(SUM(abs(amount_impact - COALESCE(residual, amount_impact))), 0), "

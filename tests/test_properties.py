@@ -51,23 +51,22 @@ def reconcile(root: Path, v1: Path, v2: Path, tag: str = "run") -> Path:
     return out / START.isoformat()
 
 
-def entry_rows(day_out: Path) -> list[tuple]:
+def finding_rows(parquet: str, where: str = "TRUE") -> list[tuple]:
+    """The entry findings in a parquet file, as sorted comparable tuples."""
     kinds = ", ".join(f"'{k}'" for k in ENTRY_KINDS)
     return duckdb.connect().execute(
         f"SELECT kind, COALESCE(system, ''), account_id, COALESCE(v1_serial_no, ''), "
         f"COALESCE(v2_serial_no, ''), COALESCE(field, ''), amount_impact "
-        f"FROM read_parquet('{day_out}/worklist.parquet') WHERE kind IN ({kinds}) ORDER BY ALL"
+        f"FROM read_parquet('{parquet}') WHERE kind IN ({kinds}) AND {where} ORDER BY ALL"
     ).fetchall()
+
+
+def entry_rows(day_out: Path) -> list[tuple]:
+    return finding_rows(f"{day_out}/worklist.parquet")
 
 
 def truth_rows(root: Path) -> list[tuple]:
-    kinds = ", ".join(f"'{k}'" for k in ENTRY_KINDS)
-    return duckdb.connect().execute(
-        f"SELECT kind, COALESCE(system, ''), account_id, COALESCE(v1_serial_no, ''), "
-        f"COALESCE(v2_serial_no, ''), COALESCE(field, ''), amount_impact "
-        f"FROM read_parquet('{root}/truth/findings.parquet') WHERE kind IN ({kinds}) "
-        f"AND biz_date = DATE '{START}' ORDER BY ALL"
-    ).fetchall()
+    return finding_rows(f"{root}/truth/findings.parquet", f"biz_date = DATE '{START}'")
 
 
 @pytest.fixture
