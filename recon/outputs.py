@@ -21,6 +21,15 @@ UTF8_BOM = b"\xef\xbb\xbf"
 def write(con, result: DateResult, out_dir: Path, run_id: str) -> Path:
     staging = Path(out_dir) / f".{result.biz_date.isoformat()}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=False)
+    try:
+        _write_files(con, result, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _write_files(con, result: DateResult, staging: Path) -> None:
     params = {"d": result.biz_date}
     worklist = sql.query("worklist_for_date")
     _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
@@ -32,7 +41,6 @@ def write(con, result: DateResult, out_dir: Path, run_id: str) -> Path:
         json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (staging / "report.md").write_text(report.render(result), encoding="utf-8")
-    return staging
 
 
 def publish(staging: Path, final: Path) -> Path:
