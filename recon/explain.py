@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from recon import sql
 from recon.errors import NotFound
-from recon.result import ENTRY_KINDS
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
                 "biz_order_no")
@@ -69,13 +68,13 @@ class Explanation:
             "v1_opening": money(self.v1_opening),
             "v2_opening": money(self.v2_opening),
             "carried": money(self.carried),
-            "entry_findings": [clean(f) for f in self.entry_findings],
+            "entry_findings": [clean(_without_scope(f)) for f in self.entry_findings],
             "entry_impact": money(self.entry_impact),
             "v1_closing": money(self.v1_closing),
             "expected_v2_closing": money(self.expected_v2_closing),
             "v2_closing": money(self.v2_closing),
             "residual": money(self.residual),
-            "account_findings": [clean(f) for f in self.account_findings],
+            "account_findings": [clean(_without_scope(f)) for f in self.account_findings],
             "entries": [clean(e) for e in self.entries],
         }
 
@@ -100,8 +99,8 @@ def explain(con, biz_date: date, account_id: str) -> Explanation:
         raise NotFound(f"account {account_id} has no entries or balances on {biz_date}")
 
     cursor = con.execute(
-        "SELECT item_id, kind, severity, system, v1_serial_no, v2_serial_no, field, v1_value, "
-        "v2_value, amount_impact, residual, suggested_action, currency FROM findings "
+        "SELECT item_id, kind, scope, severity, system, v1_serial_no, v2_serial_no, field, "
+        "v1_value, v2_value, amount_impact, residual, suggested_action, currency FROM findings "
         "WHERE biz_date = ? AND account_id = ? "
         "ORDER BY abs(amount_impact) DESC, kind, v1_serial_no, v2_serial_no, field",
         [biz_date, account_id],
@@ -118,8 +117,8 @@ def explain(con, biz_date: date, account_id: str) -> Explanation:
         v2_opening=balances["v2"][0] if balances["v2"] else None,
         v1_closing=balances["v1"][1] if balances["v1"] else None,
         v2_closing=balances["v2"][1] if balances["v2"] else None,
-        entry_findings=tuple(f for f in findings if f["kind"] in ENTRY_KINDS),
-        account_findings=tuple(f for f in findings if f["kind"] not in ENTRY_KINDS),
+        entry_findings=tuple(f for f in findings if f["scope"] == "entry"),
+        account_findings=tuple(f for f in findings if f["scope"] == "account"),
         entries=tuple(_records(entry_cursor)),
     )
 
@@ -169,6 +168,11 @@ def render(e: Explanation) -> str:
         note = f"  ({row['differs']})" if row["differs"] else ""
         lines.append(f"{posted:<19}  {cells[0]} ‖ {cells[1]}{note}")
     return "\n".join(lines) + "\n"
+
+
+def _without_scope(finding: dict) -> dict:
+    # scope only splits the findings into the two lists; it is not shown
+    return {k: v for k, v in finding.items() if k != "scope"}
 
 
 def _cell(value) -> str:

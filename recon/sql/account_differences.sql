@@ -8,9 +8,7 @@ per_account AS (
     SELECT account_id,
            any_value(currency) AS currency,
            count(*) AS findings,
-           CAST(COALESCE(SUM(amount_impact) FILTER (WHERE kind IN (
-               'MISSING_IN_V1', 'MISSING_IN_V2', 'SERIAL_MISMATCH', 'AMOUNT_MISMATCH',
-               'DIRECTION_MISMATCH', 'FIELD_MISMATCH', 'DUPLICATE_SERIAL')), 0)
+           CAST(COALESCE(SUM(amount_impact) FILTER (WHERE scope = 'entry'), 0)
                AS DECIMAL(38,2)) AS entry_impact,
            max(residual) FILTER (WHERE kind = 'BALANCE_MISMATCH') AS residual,
            bool_or(kind IN ('ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2')) AS one_sided

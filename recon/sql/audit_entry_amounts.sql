@@ -13,9 +13,7 @@ WITH by_entries AS (
 by_findings AS (
     SELECT account_id, SUM(amount_impact) AS net
     FROM findings
-    WHERE biz_date = $d
-      AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2', 'SERIAL_MISMATCH', 'AMOUNT_MISMATCH',
-                   'DIRECTION_MISMATCH', 'FIELD_MISMATCH', 'DUPLICATE_SERIAL')
+    WHERE biz_date = $d AND scope = 'entry'
     GROUP BY account_id
 )
 SELECT COALESCE(e.account_id, f.account_id) AS account_id,

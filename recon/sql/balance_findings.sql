@@ -9,6 +9,8 @@
 --   BALANCE_ROW_MISSING    per system: the account has entries but no balance row,
 --                          so its roll-forward cannot be checked; impact 0
 INSERT INTO run_findings
+SELECT 'account', *
+FROM (
 WITH b1 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v1'),
 b2 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v2'),
 flows AS (
@@ -21,6 +23,7 @@ flows AS (
 entry_impacts AS (
     SELECT account_id, SUM(amount_impact) AS impact
     FROM run_findings
+    WHERE scope = 'entry'
     GROUP BY account_id
 )
 SELECT 'BALANCE_MISMATCH', NULL, b1.account_id, b1.currency, NULL, NULL, NULL,
@@ -70,4 +73,5 @@ SELECT 'BALANCE_ROW_MISSING', f.system, f.account_id, NULL, NULL, NULL, NULL,
 FROM flows AS f
 WHERE NOT EXISTS (SELECT 1 FROM balances AS b
                   WHERE b.biz_date = $d AND b.system = f.system
-                    AND b.account_id = f.account_id);
+                    AND b.account_id = f.account_id)
+) AS found;

@@ -5,6 +5,8 @@
 -- impact, so impacts never count twice.
 -- {field_mismatches} is one "UNION ALL SELECT ... FIELD_MISMATCH" per compared field.
 CREATE OR REPLACE TEMP TABLE run_findings AS
+SELECT 'entry' AS scope, *
+FROM (
 SELECT 'MISSING_IN_V2' AS kind, CAST(NULL AS VARCHAR) AS system, account_id,
        v1_currency AS currency, v1_serial_no, CAST(NULL AS VARCHAR) AS v2_serial_no,
        v1_copy_no AS copy_no, CAST(NULL AS VARCHAR) AS field,
@@ -51,4 +53,5 @@ SELECT 'DUPLICATE_SERIAL', system, account_id, currency,
        CASE WHEN system = 'v2' THEN CAST(copies AS VARCHAR) || ' copies' END,
        CAST(0 AS DECIMAL(18,2)), NULL, biz_order_no
 FROM entries
-WHERE biz_date = $d AND copies > 1 AND copy_no = 1;
+WHERE biz_date = $d AND copies > 1 AND copy_no = 1
+) AS found;

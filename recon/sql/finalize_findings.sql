@@ -1,7 +1,7 @@
 -- finalize_findings: give every finding of the run (run_findings) its stable item_id,
 -- severity, fix_side and suggested action, and replace the date's findings with them.
 --
--- item_id: a hash of the finding's identity. Entry findings belong to their date;
+-- item_id: a hash of the finding's identity. Entry findings (scope 'entry') belong to their date;
 -- account-level findings do not, so a difference that persists keeps one item.
 -- severity (README "Severity"):
 --   P1  unexplained balance difference (residual <> 0), roll-forward break, account
@@ -13,7 +13,7 @@
 DELETE FROM findings WHERE biz_date = $d;
 
 INSERT INTO findings (
-    biz_date, run_id, item_id, kind, severity, system, account_id, currency,
+    biz_date, run_id, item_id, kind, scope, severity, system, account_id, currency,
     v1_serial_no, v2_serial_no, copy_no, field, v1_value, v2_value,
     amount_impact, residual, fix_side, suggested_action, biz_order_no
 )
@@ -22,14 +22,13 @@ SELECT
     $run_id,
     substr(md5(concat_ws('|',
         kind,
-        CASE WHEN kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2',
-                           'ROLLFORWARD_BREAK', 'BALANCE_ROW_MISSING')
-             THEN '' ELSE CAST($d AS VARCHAR) END,
+        CASE WHEN scope = 'account' THEN '' ELSE CAST($d AS VARCHAR) END,
         COALESCE(system, ''), account_id,
         COALESCE(v1_serial_no, ''), COALESCE(v2_serial_no, ''),
         COALESCE(CAST(copy_no AS VARCHAR), ''), COALESCE(field, '')
     )), 1, 16) AS item_id,
     kind,
+    scope,
     CASE
         WHEN (kind = 'BALANCE_MISMATCH' AND residual <> 0)
           OR kind IN ('ROLLFORWARD_BREAK', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2',

@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS findings (
     run_id           VARCHAR NOT NULL,
     item_id          VARCHAR NOT NULL,
     kind             VARCHAR NOT NULL,
+    scope            VARCHAR NOT NULL,   -- entry | account: which query found it
     severity         VARCHAR NOT NULL,
     system           VARCHAR,
     account_id       VARCHAR NOT NULL,

@@ -64,11 +64,7 @@ INSERT INTO worklist (
     v1_serial_no, v2_serial_no, field, v1_value, v2_value, amount_impact, residual,
     fix_side, suggested_action, first_seen, last_seen, last_run_id, updated_at
 )
-SELECT f.item_id, f.kind,
-       CASE WHEN f.kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2',
-                            'ROLLFORWARD_BREAK', 'BALANCE_ROW_MISSING')
-            THEN 'account' ELSE 'entry' END,
-       f.biz_date, f.severity, 'new', f.system, f.account_id, f.currency,
+SELECT f.item_id, f.kind, f.scope, f.biz_date, f.severity, 'new', f.system, f.account_id, f.currency,
        f.v1_serial_no, f.v2_serial_no, f.field, f.v1_value, f.v2_value,
        f.amount_impact, f.residual, f.fix_side, f.suggested_action,
        f.biz_date, f.biz_date, $run_id, $now
