@@ -245,6 +245,39 @@ def accept(ctx, item_id, reason, by) -> None:
     click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by {who}")
 
 
+@cli.command("month-end")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to check.")
+@db_option
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(file_okay=False),
+              help="Outputs go to OUT/month-end-YYYY-MM/.")
+def month_end(month, db_path, out_dir) -> None:
+    """Finance month-end check: do v1 and v2 tie out for the whole month?
+
+    Reads the state database only (the daily aggregates each `recon diff` stored), and
+    checks: every date reconciled; deposit/withdrawal and other flows per legal_entity ×
+    biz_type × direction equal in both systems; the same accounts active; no account's
+    closing balance differing on the last day; no P1 worklist item open. Writes
+    summary.json, report.md and month-end-YYYY-MM.xlsx under OUT/month-end-YYYY-MM/.
+    Exit 0 for PASS, 1 for FAIL (the reasons are printed).
+    """
+    from recon.monthend import Month, check
+    from recon.monthend_outputs import write
+    from recon.state import connect
+
+    target = Month.parse(month)
+    con = connect(db_path, load_config(None), read_only=True)
+    try:
+        result = check(con, target)
+    finally:
+        con.close()
+    folder = write(result, Path(out_dir))
+    click.echo(f"{target}  {result.verdict}  report: {folder}/report.md")
+    for reason in result.reasons:
+        click.echo(f"  - {reason}")
+    sys.exit(result.exit_code())
+
+
 def _format_items(items: list[dict], fmt: str) -> str:
     def text(value) -> str:
         if value is None:

@@ -127,6 +127,8 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
                                    f"{balance_loads[system].rows_read:,} balances in "
                                    f"{time.perf_counter() - t0:.1f}s")
 
+    sql.run(con, "daily_aggregates", {"d": biz_date})
+
     fields = tuple(f for f in config.compare_fields
                    if all(_has_column(loads[s], f) for s in ("v1", "v2")))
     skipped = tuple(f for f in config.compare_fields if f not in fields)
@@ -221,6 +223,14 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
                 f"rejected {rejected} (staged {stats.rows_rejected}), loaded {loaded}"
             )
         systems[system] = found
+    aggregated = dict(con.execute(
+        "SELECT system, sum(entries) FROM daily_flows WHERE biz_date = ? GROUP BY system",
+        [biz_date]).fetchall())
+    for system, counts_ in systems.items():
+        if aggregated.get(system, 0) != counts_.rows_loaded:
+            raise InternalError(
+                f"daily flows of {system} on {biz_date} count {aggregated.get(system, 0)} "
+                f"entries, but {counts_.rows_loaded} were loaded")
     broken = sql.run(con, "audit_entry_amounts", {"d": biz_date}).fetchall()
     if broken:
         account, entries_net, findings_net = broken[0]

@@ -48,7 +48,7 @@ def render(result: DateResult) -> str:
     for kind in KINDS:
         total = result.kind_total(kind)
         if total.count:
-            add(f"| {kind} | {total.count:,} | {_money(total.abs_impact)} |")
+            add(f"| {kind} | {total.count:,} | {money(total.abs_impact)} |")
     add(f"| **total** | **{result.findings:,}** | |")
     add("")
     if result.severities:
@@ -72,9 +72,9 @@ def render(result: DateResult) -> str:
         add("")
         add("| | Σ \\|amount\\| |")
         add("|---|---:|")
-        add(f"| closing difference | {_money(b.difference)} |")
-        add(f"| explained (carried in + entry findings) | {_money(b.explained)} |")
-        add(f"| **unexplained (residual)** | **{_money(b.unexplained)}** |")
+        add(f"| closing difference | {money(b.difference)} |")
+        add(f"| explained (carried in + entry findings) | {money(b.explained)} |")
+        add(f"| **unexplained (residual)** | **{money(b.unexplained)}** |")
         add("")
 
     if result.top_accounts:
@@ -85,16 +85,16 @@ def render(result: DateResult) -> str:
                 "| carried in | entry findings | residual |")
             add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
             for a in result.top_accounts:
-                add(f"| {_cell(a.account_id)} | {_cell(a.currency)} | {a.findings} | "
-                    f"{_money(a.v1_closing)} | {_money(a.v2_closing)} | "
-                    f"{_money(a.closing_difference)} | {_money(a.carried)} | "
-                    f"{_money(a.entry_impact)} | {_money(a.residual)} |")
+                add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
+                    f"{money(a.v1_closing)} | {money(a.v2_closing)} | "
+                    f"{money(a.closing_difference)} | {money(a.carried)} | "
+                    f"{money(a.entry_impact)} | {money(a.residual)} |")
         else:
             add("| account | currency | findings | Σ amount_impact |")
             add("|---|---|---:|---:|")
             for a in result.top_accounts:
-                add(f"| {_cell(a.account_id)} | {_cell(a.currency)} | {a.findings} | "
-                    f"{_money(a.entry_impact)} |")
+                add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
+                    f"{money(a.entry_impact)} |")
         add("")
 
     if result.samples:
@@ -107,10 +107,10 @@ def render(result: DateResult) -> str:
                 "| impact | suggested action |")
             add("|---|---|---|---|---|---|---|---|---:|---|")
             for r in rows:
-                add("| " + " | ".join(_cell(r[k]) for k in (
+                add("| " + " | ".join(cell(r[k]) for k in (
                     "item_id", "severity", "account_id", "v1_serial_no", "v2_serial_no",
-                    "field", "v1_value", "v2_value")) + f" | {_money(r['amount_impact'])} | "
-                    f"{_cell(r['suggested_action'])} |")
+                    "field", "v1_value", "v2_value")) + f" | {money(r['amount_impact'])} | "
+                    f"{cell(r['suggested_action'])} |")
             add("")
 
     if result.rejects_by_reason:
@@ -119,18 +119,18 @@ def render(result: DateResult) -> str:
         add("| system | reason | rows |")
         add("|---|---|---:|")
         for system, reason, n in result.rejects_by_reason:
-            add(f"| {system} | {_cell(reason)} | {n:,} |")
+            add(f"| {system} | {cell(reason)} | {n:,} |")
         add("")
         add("Each rejected row, with its file and row number, is in `rejects.parquet`.")
         add("")
     return "\n".join(lines)
 
 
-def _money(value: Decimal | None) -> str:
+def money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     if value is None:
         return ""
     return str(value).replace("|", "\\|").replace("\n", " ")

@@ -180,9 +180,9 @@ class DateResult:
                 "accounts_checked": b.accounts_checked,
                 "accounts_differing": b.accounts_differing,
                 "accounts_unexplained": b.accounts_unexplained,
-                "difference_abs": _money(b.difference),
-                "explained_abs": _money(b.explained),
-                "unexplained_abs": _money(b.unexplained),
+                "difference_abs": json_money(b.difference),
+                "explained_abs": json_money(b.explained),
+                "unexplained_abs": json_money(b.unexplained),
             }
         return {
             "biz_date": self.biz_date.isoformat(),
@@ -197,7 +197,7 @@ class DateResult:
             "skipped_fields": list(self.skipped_fields),
             "findings_total": self.findings,
             "findings": {k: self.kind_total(k).count for k in KINDS},
-            "abs_impact": {k: _money(self.kind_total(k).abs_impact) for k in KINDS},
+            "abs_impact": {k: json_money(self.kind_total(k).abs_impact) for k in KINDS},
             "severity": dict(self.severities),
             "status": dict(self.statuses),
             "resolved_by_this_run": self.resolved,
@@ -209,5 +209,5 @@ class DateResult:
         }
 
 
-def _money(value: Decimal | None) -> str | None:
+def json_money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"

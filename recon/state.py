@@ -18,7 +18,7 @@ from recon.config import Config
 from recon.errors import InternalError, LockHeld, NotFound
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"),)
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

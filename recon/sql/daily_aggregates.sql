@@ -1,0 +1,28 @@
+-- daily_aggregates: what the month-end check needs of one date's entries, kept when the
+-- date is reconciled so that `recon month-end` never reads a month of raw entries again.
+-- Rerunning the date replaces its rows (the same transaction as the rest of the run).
+
+DELETE FROM daily_flows WHERE biz_date = $d;
+
+-- Flows (出入金流水): count and Σ amount per system × legal_entity × biz_type ×
+-- direction × currency. legal_entity may be NULL: a NULL is a group of its own, so a
+-- broken entity field shows up as a flow that does not tie out.
+INSERT INTO daily_flows (biz_date, system, legal_entity, biz_type, direction, currency,
+                         entries, amount)
+SELECT $d, system, legal_entity, biz_type, direction, currency,
+       count(*), CAST(sum(amount) AS DECIMAL(38,2))
+FROM entries
+WHERE biz_date = $d
+GROUP BY system, legal_entity, biz_type, direction, currency;
+
+DELETE FROM daily_accounts WHERE biz_date = $d;
+
+-- Active accounts: one row per system × account with entries on the date, with the
+-- legal_entity of its latest entry (to attribute its closing balance to an entity).
+INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries)
+SELECT $d, system, account_id,
+       first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
+       count(*)
+FROM entries
+WHERE biz_date = $d
+GROUP BY system, account_id;

@@ -1,0 +1,15 @@
+-- month_flows: the deposit / withdrawal flow check (出入金流水校验). Count and Σ amount
+-- per legal_entity × biz_type × direction × currency, in v1 and in v2, over the month's
+-- daily aggregates; deposits and withdrawals first.
+SELECT legal_entity, biz_type, direction, currency,
+       COALESCE(sum(entries) FILTER (WHERE system = 'v1'), 0) AS v1_count,
+       CAST(COALESCE(sum(amount) FILTER (WHERE system = 'v1'), 0) AS DECIMAL(38,2))
+           AS v1_amount,
+       COALESCE(sum(entries) FILTER (WHERE system = 'v2'), 0) AS v2_count,
+       CAST(COALESCE(sum(amount) FILTER (WHERE system = 'v2'), 0) AS DECIMAL(38,2))
+           AS v2_amount
+FROM daily_flows
+WHERE biz_date BETWEEN $first AND $last
+GROUP BY legal_entity, biz_type, direction, currency
+ORDER BY CASE biz_type WHEN 'DEPOSIT' THEN 0 WHEN 'WITHDRAW' THEN 1 ELSE 2 END, biz_type,
+         legal_entity NULLS LAST, direction, currency

@@ -1,0 +1,36 @@
+-- schema_v2: daily aggregates for the finance month-end check (`recon month-end`).
+-- Filled per date by daily_aggregates.sql; this migration also fills them for every
+-- date already in the database, from its stored entries.
+
+CREATE TABLE IF NOT EXISTS daily_flows (
+    biz_date     DATE NOT NULL,
+    system       VARCHAR NOT NULL,
+    legal_entity VARCHAR,
+    biz_type     VARCHAR NOT NULL,
+    direction    VARCHAR NOT NULL,
+    currency     VARCHAR NOT NULL,
+    entries      BIGINT NOT NULL,
+    amount       DECIMAL(38,2) NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS daily_accounts (
+    biz_date     DATE NOT NULL,
+    system       VARCHAR NOT NULL,
+    account_id   VARCHAR NOT NULL,
+    legal_entity VARCHAR,          -- of the account's latest entry that date
+    entries      BIGINT NOT NULL
+);
+
+INSERT INTO daily_flows (biz_date, system, legal_entity, biz_type, direction, currency,
+                         entries, amount)
+SELECT biz_date, system, legal_entity, biz_type, direction, currency,
+       count(*), CAST(sum(amount) AS DECIMAL(38,2))
+FROM entries
+GROUP BY biz_date, system, legal_entity, biz_type, direction, currency;
+
+INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries)
+SELECT biz_date, system, account_id,
+       first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
+       count(*)
+FROM entries
+GROUP BY biz_date, system, account_id;

@@ -1,0 +1,295 @@
+"""The finance month-end check (`recon month-end`): coverage, flows, active accounts,
+month-end balances, open work and the verdict, from the state database alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import Ledgers, entry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fixtures.generate import Spec, generate
+from recon import core
+from recon.cli import cli
+from recon.config import Config
+from recon.state import connect
+
+FEB = [date(2026, 2, 1) + timedelta(days=k) for k in range(28)]
+GAP = date(2026, 2, 14)
+
+
+def month_end(db: Path, out: Path, month: str = "2026-02"):
+    result = CliRunner().invoke(cli, ["month-end", "--month", month, "--db", str(db),
+                                      "--out", str(out)], catch_exceptions=False)
+    folder = out / f"month-end-{month}"
+    summary = json.loads((folder / "summary.json").read_text()) \
+        if (folder / "summary.json").exists() else None
+    return result, summary
+
+
+def reconcile(data: Path, db: Path, out: Path, dates: list[date]) -> None:
+    request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
+                               db_path=db, config=Config())
+    core.diff(request, dates)
+
+
+@pytest.fixture(scope="module")
+def february(tmp_path_factory) -> Path:
+    """A clean February (no breaks, no junk) reconciled on every date but the 14th."""
+    root = tmp_path_factory.mktemp("february")
+    generate(root / "data", Spec(start=FEB[0], days=len(FEB), entries=120, accounts=30,
+                                 breaks=0, junk=0, balance_breaks=0, seed=7, files=1))
+    reconcile(root / "data", root / "gap.duckdb", root / "out", [d for d in FEB if d != GAP])
+    return root
+
+
+@pytest.fixture
+def complete(february, tmp_path) -> Path:
+    """A copy of February's state database with the 14th reconciled too."""
+    db = tmp_path / "recon.duckdb"
+    shutil.copy(february / "gap.duckdb", db)
+    reconcile(february / "data", db, tmp_path / "out", [GAP])
+    return db
+
+
+def test_a_missing_date_fails_naming_it(february, tmp_path):
+    result, summary = month_end(february / "gap.duckdb", tmp_path)
+    assert result.exit_code == 1
+    assert summary["verdict"] == "FAIL"
+    assert summary["missing_dates"] == ["2026-02-14"]
+    assert len(summary["reasons"]) == 1
+    assert "1 date(s) missing: 2026-02-14" in summary["reasons"][0]
+    assert "2026-02-14" in result.stdout
+
+
+def test_a_month_that_ties_out_passes(complete, tmp_path):
+    result, summary = month_end(complete, tmp_path)
+    assert result.exit_code == 0, result.stdout
+    assert summary["verdict"] == "PASS" and summary["reasons"] == []
+    assert summary["missing_dates"] == []
+    flows = summary["flows"]
+    assert flows and all(f["ties"] for f in flows)
+    # deposits and withdrawals come first
+    types = [f["biz_type"] for f in flows]
+    first_other = next(i for i, t in enumerate(types) if t not in ("DEPOSIT", "WITHDRAW"))
+    assert set(types[:first_other]) == {"DEPOSIT", "WITHDRAW"}
+    assert "DEPOSIT" not in types[first_other:] and "WITHDRAW" not in types[first_other:]
+    active = summary["active_accounts"]
+    assert active["v1"] == active["v2"] > 0 and active["only_v1"] == active["only_v2"] == []
+    assert summary["balances_as_of"] == "2026-02-28"
+    assert summary["closing_balances"]
+    assert all(b["difference"] == "0.00" for b in summary["closing_balances"])
+    assert summary["differing_accounts"] == []
+
+
+def test_flows_count_every_loaded_entry_of_the_month(complete, tmp_path):
+    _, summary = month_end(complete, tmp_path)
+    con = duckdb.connect(str(complete), read_only=True)
+    loaded = dict(con.execute(
+        "SELECT system, count(*) FROM entries WHERE biz_date BETWEEN '2026-02-01' AND "
+        "'2026-02-28' GROUP BY 1").fetchall())
+    assert sum(f["v1_count"] for f in summary["flows"]) == loaded["v1"] == 28 * 120
+    assert sum(f["v2_count"] for f in summary["flows"]) == loaded["v2"]
+
+
+def test_a_broken_legal_entity_in_v1_on_one_day_fails_naming_the_rows(
+        february, complete, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(february / "data", data)
+    day = date(2026, 2, 10)
+    (part,) = (data / "v1" / "entries" / f"biz_date={day}").iterdir()
+    table = pq.read_table(part)
+    broken = pc.and_(pc.equal(table["legal_entity"], "LE02"),
+                     pc.equal(table["biz_type"], "DEPOSIT"))
+    assert pc.sum(broken).as_py() > 0
+    table = table.set_column(
+        table.schema.get_field_index("legal_entity"), "legal_entity",
+        pc.if_else(broken, None, table["legal_entity"]))
+    pq.write_table(table, part)
+    reconcile(data, complete, tmp_path / "out", [day])
+
+    result, summary = month_end(complete, tmp_path)
+    assert result.exit_code == 1
+    assert summary["verdict"] == "FAIL"
+    untied = {(f["legal_entity"], f["biz_type"]) for f in summary["flows"] if not f["ties"]}
+    assert untied == {("LE02", "DEPOSIT"), (None, "DEPOSIT")}
+    for f in summary["flows"]:
+        if f["legal_entity"] == "LE02" and f["biz_type"] == "DEPOSIT":
+            assert f["v1_count"] < f["v2_count"]
+            assert Decimal(f["amount_difference"]) > 0
+    assert any(r.startswith("flows:") and "LE02 DEPOSIT" in r for r in summary["reasons"])
+    assert "(no entity) DEPOSIT" in " ".join(summary["reasons"])
+    assert summary["missing_dates"] == []
+
+
+def test_a_failed_rerun_is_listed_with_its_message(february, complete, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(february / "data", data)
+    day = date(2026, 2, 20)
+    shutil.rmtree(data / "v2" / "entries" / f"biz_date={day}")
+    runner = CliRunner()
+    failed = runner.invoke(cli, ["diff", "--date", str(day), "--v1", str(data / "v1"),
+                                 "--v2", str(data / "v2"), "--out", str(tmp_path / "out"),
+                                 "--db", str(complete)])
+    assert failed.exit_code == 3
+
+    result, summary = month_end(complete, tmp_path)
+    assert result.exit_code == 1
+    assert summary["missing_dates"] == ["2026-02-20"]
+    (row,) = [c for c in summary["coverage"] if c["biz_date"] == "2026-02-20"]
+    assert row["status"] == "failed" and "partition" in row["message"]
+    assert "1 date(s) failed: 2026-02-20" in summary["reasons"][0]
+
+
+def test_the_spreadsheet_has_a_sheet_per_section_with_numeric_amounts(complete, tmp_path):
+    _, summary = month_end(complete, tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "month-end-2026-02" / "month-end-2026-02.xlsx")
+    assert book.sheetnames == ["Verdict", "Coverage", "Flows", "Active accounts",
+                               "Closing balances", "Differing accounts", "Open work"]
+    assert book["Verdict"]["B3"].value == "PASS"
+    flows = book["Flows"]
+    header = [c.value for c in flows[1]]
+    assert header[:8] == ["legal_entity", "biz_type", "direction", "currency", "v1_count",
+                          "v1_amount", "v2_count", "v2_amount"]
+    rows = list(flows.iter_rows(min_row=2))
+    assert len(rows) == len(summary["flows"])
+    for cells, flow in zip(rows, summary["flows"], strict=True):
+        amount = cells[5]
+        assert isinstance(amount.value, int | float)
+        assert amount.number_format == "#,##0.00"
+        assert f"{amount.value:.2f}" == flow["v1_amount"]
+        assert cells[4].value == flow["v1_count"]
+    assert book["Coverage"].max_row == 1 + 28
+
+
+def test_month_end_needs_no_raw_entries(complete, tmp_path):
+    """The check reads the stored daily aggregates: emptying the entries table does not
+    change its flows or active accounts."""
+    _, before = month_end(complete, tmp_path / "before")
+    con = duckdb.connect(str(complete))
+    con.execute("DELETE FROM entries")
+    con.close()
+    _, after = month_end(complete, tmp_path / "after")
+    assert after["flows"] == before["flows"]
+    assert after["active_accounts"] == before["active_accounts"]
+    assert after["closing_balances"] == before["closing_balances"]
+
+
+def test_an_old_database_is_migrated_with_its_aggregates_backfilled(complete, tmp_path):
+    _, before = month_end(complete, tmp_path / "before")
+    con = duckdb.connect(str(complete))
+    con.execute("DROP TABLE daily_flows")
+    con.execute("DROP TABLE daily_accounts")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    connect(complete, Config()).close()        # a write command migrates
+    _, after = month_end(complete, tmp_path / "after")
+    assert after["flows"] == before["flows"]
+    assert after["active_accounts"] == before["active_accounts"]
+
+
+def test_a_bad_month_is_a_usage_error(complete, tmp_path):
+    result, _ = month_end(complete, tmp_path, month="2026-13")
+    assert result.exit_code == 2
+    assert "2026-13" in result.stderr
+
+
+def march(ledgers: Ledgers, *, v2_last_day_entries: bool, v2_last_closing: str) -> dict:
+    """March with one entry of 5.00 on account A1 a day in both systems, except on the
+    31st, where v2 may lack it, and v2's closing balance is as given."""
+    month = [f"2026-03-{d:02d}" for d in range(1, 32)]
+    for d in month:
+        rows = [entry(f"S{d}", posted_at=f"{d} 10:00:00", amount="5.00")]
+        ledgers.entries("v1", rows, day=d)
+        ledgers.entries("v2", rows if d != month[-1] or v2_last_day_entries else [], day=d)
+    ledgers.balances("v2", [{"account_id": "A1", "opening_balance": "0.00",
+                             "closing_balance": v2_last_closing, "currency": "CNY"}],
+                     day=month[-1])
+    assert ledgers.diff("--from", month[0], "--to", month[-1], "--fail-on", "never"
+                        ).exit_code == 0
+    result, summary = month_end(ledgers.db, ledgers.root / "me", month="2026-03")
+    assert result.exit_code == 1
+    assert summary["missing_dates"] == []
+    assert summary["active_accounts"] == {"v1": 1, "v2": 1, "only_v1": [], "only_v2": []}
+    return summary
+
+
+def test_an_explained_balance_difference_fails_the_month(tmp_path):
+    summary = march(Ledgers(tmp_path), v2_last_day_entries=False, v2_last_closing="0.00")
+    (acct,) = summary["differing_accounts"]
+    assert acct["account_id"] == "A1" and acct["kind"] == "BALANCE_MISMATCH"
+    assert (acct["v1_closing"], acct["v2_closing"]) == ("5.00", "0.00")
+    assert (acct["difference"], acct["explained"], acct["unexplained"]) == \
+        ("-5.00", "-5.00", "0.00")
+    assert summary["balance_totals"] == {"difference_abs": "5.00", "explained_abs": "5.00",
+                                         "unexplained_abs": "0.00"}
+    reasons = " | ".join(summary["reasons"])
+    assert "month-end balances: 1 account(s) differ on 2026-03-31 (unexplained 0.00)" \
+        in reasons
+    assert "flows: 1 row(s) do not tie out: LE01 DEPOSIT C CNY (v1 31 / 155.00, " \
+        "v2 30 / 150.00)" in reasons
+    assert "open work" not in reasons            # a missing 5.00 entry is not P1
+
+
+def test_an_unexplained_difference_is_open_p1_work(tmp_path):
+    summary = march(Ledgers(tmp_path), v2_last_day_entries=True, v2_last_closing="1.00")
+    assert all(f["ties"] for f in summary["flows"])
+    (acct,) = summary["differing_accounts"]
+    assert (acct["difference"], acct["explained"], acct["unexplained"]) == \
+        ("-4.00", "0.00", "-4.00")
+    p1 = summary["open_work"]["p1_items"]
+    assert {i["kind"] for i in p1} == {"BALANCE_MISMATCH", "ROLLFORWARD_BREAK"}
+    assert summary["open_work"]["by_severity_and_age"]["P1"]["0-1 d"] == 2
+    assert [r.split(":")[0] for r in summary["reasons"]] == ["month-end balances",
+                                                            "open work"]
+
+
+# -- the flows are the sums of the entries, computed independently --------------------
+
+ENTITY = st.sampled_from(["LE01", "LE02", None])
+BIZ = st.sampled_from(["DEPOSIT", "WITHDRAW", "FEE"])
+ROWS = st.lists(st.tuples(
+    st.sampled_from(["A1", "A2", "A3"]), st.sampled_from(["C", "D"]),
+    st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False), BIZ, ENTITY,
+    st.sampled_from(["CNY", "USD"])), max_size=12)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.tuples(ROWS, ROWS), min_size=1, max_size=3))
+def test_flow_totals_equal_independent_sums(tmp_path_factory, days):
+    ledgers = Ledgers(tmp_path_factory.mktemp("flows"))
+    expected: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    dates = [f"2026-04-{k + 1:02d}" for k in range(len(days))]
+    for d, sides in zip(dates, days, strict=True):
+        for system, rows in zip(("v1", "v2"), sides, strict=True):
+            ledgers.entries(system, [
+                entry(f"S{i}", account_id=acct, direction=dc, amount=f"{amount:.2f}",
+                      biz_type=biz, legal_entity=le, currency=ccy,
+                      posted_at=f"{d} 09:{i % 60:02d}:00")
+                for i, (acct, dc, amount, biz, le, ccy) in enumerate(rows)], day=d)
+            for _acct, dc, amount, biz, le, ccy in rows:
+                totals = expected[(le, biz, dc, ccy)]
+                k = 0 if system == "v1" else 2
+                totals[k] += 1
+                totals[k + 1] += amount
+    ledgers.diff("--from", dates[0], "--to", dates[-1], "--fail-on", "never")
+    _, summary = month_end(ledgers.db, ledgers.root / "me", month="2026-04")
+    got = {(f["legal_entity"], f["biz_type"], f["direction"], f["currency"]):
+           [f["v1_count"], Decimal(f["v1_amount"]), f["v2_count"], Decimal(f["v2_amount"])]
+           for f in summary["flows"]}
+    assert got == dict(expected)
+    assert summary["verdict"] == "FAIL"                  # April has 30 dates, not all run
+    assert len(summary["missing_dates"]) == 30 - len(dates)
