@@ -2,6 +2,9 @@
 
     python jobs/nightly.py --v1 DIR --v2 DIR --out DIR --db FILE [--config FILE]
                            [--log FILE] [--dry-run] [--today YYYY-MM-DD]
+                           [--no-month-end]
+
+After the last date of a month it also runs that month's finance month-end check.
 
 Exit codes as `recon diff` (CONTRACT §7): the worst of the dates run; 3 when a
 partition is not delivered yet (the message names the system and date); 4 when another
@@ -41,9 +44,12 @@ from recon.result import FAIL_ON
               help="Pretend today (Asia/Shanghai) is this date; for tests and reruns.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="any", show_default=True,
               help="As recon diff --fail-on.")
+@click.option("--month-end/--no-month-end", default=True, show_default=True,
+              help="After the last date of a month, run that month's month-end check "
+                   "(OUT/month-end-YYYY-MM/); a FAIL exits 1.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 def main(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today, fail_on,
-         debug) -> None:
+         month_end, debug) -> None:
     """Reconcile yesterday, after every date missed since the last successful run."""
     config = load_config(config_path)
     now = None
@@ -73,7 +79,7 @@ def main(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today
             click.echo(line, err=True)
     try:
         code = nightly.run(request, dates, log=log, fail_on=fail_on,
-                           progress=progress_printer())
+                           progress=progress_printer(), month_end=month_end)
     finally:
         if handle:
             handle.close()

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from recon import core
+from recon import core, monthend, monthend_outputs
 from recon.config import Config
 from recon.errors import ReconError
+from recon.monthend import Month
 from recon.state import connect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,9 +47,14 @@ def plan(last: date | None, target: date, catch_up_days: int) -> list[date]:
 
 
 def run(request: core.DiffRequest, dates: list[date], *, log: Callable[[str], None],
-        fail_on: str = "any", progress: core.Progress | None = None) -> int:
+        fail_on: str = "any", progress: core.Progress | None = None,
+        month_end: bool = True) -> int:
     """Run `dates` in order; log one JSON line per date; return the worst exit code.
-    The first error stops the run (its date is logged as failed) and is raised."""
+    The first error stops the run (its date is logged as failed) and is raised.
+
+    With `month_end`, a date that is the last of its month is followed by the month-end
+    check of that month (one more JSON line; a FAIL counts as exit 1 unless fail_on is
+    never)."""
     worst = 0
     for biz_date in dates:
         t0 = time.perf_counter()
@@ -77,4 +83,23 @@ def run(request: core.DiffRequest, dates: list[date], *, log: Callable[[str], No
                             if result.balances is not None else None),
             "duration_s": round(time.perf_counter() - t0, 3),
         }))
+        if month_end and (biz_date + timedelta(days=1)).day == 1:
+            code = run_month_end(request, Month(biz_date.year, biz_date.month), log=log)
+            worst = max(worst, 0 if fail_on == "never" else code)
     return worst
+
+
+def run_month_end(request: core.DiffRequest, month: Month, *,
+                  log: Callable[[str], None]) -> int:
+    """The month-end check of `month`, written under the request's output folder."""
+    t0 = time.perf_counter()
+    con = connect(request.db_path, request.config, read_only=True)
+    try:
+        result = monthend.check(con, month)
+    finally:
+        con.close()
+    folder = monthend_outputs.write(result, request.out_dir)
+    log(json.dumps({"month": str(month), "check": "month-end", "verdict": result.verdict,
+                    "reasons": list(result.reasons), "report": str(folder / "report.md"),
+                    "duration_s": round(time.perf_counter() - t0, 3)}, ensure_ascii=False))
+    return result.exit_code()

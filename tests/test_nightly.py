@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from fixtures.generate import Spec, generate
 from jobs.nightly import main as nightly_main
 from recon.nightly import plan
+from recon.state import SCHEMA_VERSION
 
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]
 REPO = Path(__file__).resolve().parent.parent
@@ -240,6 +241,32 @@ def test_nightly_stops_with_exit_3_on_an_undelivered_partition(ledgers, tmp_path
     assert (line["status"], line["exit_code"]) == ("failed", 3)
 
 
+def test_nightly_runs_the_month_end_check_after_a_months_last_date(tmp_path):
+    def november(root: Path, *flags: str) -> tuple[int, list[dict], Ledgers]:
+        ledgers = Ledgers(root)
+        for day in ("2026-11-29", "2026-11-30"):
+            ledgers.entries("v1", GOOD, day=day)
+            ledgers.entries("v2", GOOD, day=day)
+        assert ledgers.diff(day="2026-11-29").exit_code == 0
+        ledgers.derived_balances()
+        log = root / "nightly.jsonl"
+        run = _nightly(ledgers, "--today", "2026-12-01", "--log", str(log), *flags)
+        return run.exit_code, [json.loads(x) for x in log.read_text().splitlines()], ledgers
+
+    code, (date_line, check), ledgers = november(tmp_path / "with")
+    assert code == 1             # the month is not covered: 28 of its dates never ran
+    assert (date_line["biz_date"], date_line["exit_code"]) == ("2026-11-30", 0)
+    assert (check["month"], check["check"], check["verdict"]) == ("2026-11", "month-end",
+                                                                  "FAIL")
+    assert check["reasons"][0].startswith("coverage: 28 date(s) missing: 2026-11-01")
+    summary = json.loads((ledgers.out / "month-end-2026-11" / "summary.json").read_text())
+    assert len(summary["missing_dates"]) == 28
+
+    code, lines, ledgers = november(tmp_path / "without", "--no-month-end")
+    assert code == 0 and [x["biz_date"] for x in lines] == ["2026-11-30"]
+    assert not (ledgers.out / "month-end-2026-11").exists()
+
+
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(st.sampled_from(["2026-11-01", "2026-11-02"]),
@@ -273,7 +300,9 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.entries("v1", GOOD)
     ledgers.entries("v2", GOOD)
     ledgers.diff()
-    assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
+    assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+        (str(SCHEMA_VERSION),)]
+    assert SCHEMA_VERSION == 2      # 2: daily aggregates for the month-end check
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns"} <= set(f) for f in inputs["v1/entries"])
