@@ -77,10 +77,13 @@ def main(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today
 
         def log(line: str) -> None:
             click.echo(line, err=True)
+    progress = progress_printer()
     try:
-        code = nightly.run(request, dates, log=log, fail_on=fail_on,
-                           progress=progress_printer(), month_end=month_end)
+        code = nightly.run(request, dates, log=log, fail_on=fail_on, progress=progress,
+                           month_end=month_end)
     finally:
+        if progress:
+            progress.close()
         if handle:
             handle.close()
     sys.exit(code)

@@ -8,6 +8,7 @@ Errors from the core are `ReconError`s; they are turned into one line on stderr,
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -19,9 +20,10 @@ from pathlib import Path
 import click
 
 from recon import __version__, core
-from recon.config import load_config
+from recon.config import Config, load_config
 from recon.errors import InternalError, ReconError, UsageError
 from recon.result import FAIL_ON, KINDS, DateResult
+from recon.stages import LiveProgress, Stages
 from recon.worklist import STATUSES
 
 DEFAULT_DB = "recon.duckdb"
@@ -66,15 +68,29 @@ def _date(value: str | None, option: str) -> date | None:
                                  param_hint=option) from None
 
 
-def progress_printer():
-    """Per-stage progress on stderr when it is a terminal; nothing under cron."""
-    if not sys.stderr.isatty():
-        return None
+def progress_printer() -> LiveProgress | None:
+    """The per-stage progress display on stderr when it is a terminal; none under cron."""
+    return LiveProgress() if sys.stderr.isatty() else None
 
-    def show(stage: str, detail: str) -> None:
-        click.echo(click.style(f"  {stage:<10}", dim=True) + f" {detail}", err=True)
 
-    return show
+def duckdb_options(command):
+    """--threads, --memory-limit, --temp-directory: override the config's [duckdb]."""
+    command = click.option(
+        "--temp-directory", type=click.Path(file_okay=False),
+        help="Where DuckDB spills when data exceeds the memory limit "
+             "(default: <db>.tmp next to the state database).")(command)
+    command = click.option(
+        "--memory-limit", metavar="SIZE",
+        help="DuckDB's memory limit, e.g. 4GB (default: 80% of RAM); above it DuckDB "
+             "spills to the temp directory.")(command)
+    return click.option("--threads", type=click.IntRange(min=1),
+                        help="DuckDB worker threads (default: one per core).")(command)
+
+
+def with_overrides(config: Config, threads, memory_limit, temp_directory) -> Config:
+    changes = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit),
+                                 ("temp_directory", temp_directory)) if v is not None}
+    return dataclasses.replace(config, **changes) if changes else config
 
 
 db_option = click.option(
@@ -119,8 +135,12 @@ def cli(debug: bool) -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="any", show_default=True,
               help="Exit 1 on any finding or rejected row (any), on findings of this "
                    "severity or worse (P1..P3), or never.")
+@duckdb_options
+@click.option("--profile", is_flag=True,
+              help="Print each stage's time and rows (load v1, load v2, match, balances, "
+                   "findings, state, outputs) on stderr after each date.")
 def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_path,
-         fail_on) -> None:
+         fail_on, threads, memory_limit, temp_directory, profile) -> None:
     """Reconcile one business date, or a range of dates in order.
 
     Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json and
@@ -129,7 +149,7 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
     input error stops the backfill (the dates before it stay done).
     """
     dates = _dates(on_date, from_date, to_date)
-    config = load_config(config_path)
+    config = with_overrides(load_config(config_path), threads, memory_limit, temp_directory)
     request = core.DiffRequest(
         v1_dir=Path(v1_dir), v2_dir=Path(v2_dir), out_dir=Path(out_dir),
         db_path=Path(db_path), config=config, command="diff",
@@ -140,7 +160,17 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
         codes.append(result.exit_code(fail_on))
         click.echo(describe(result))
 
-    core.diff(request, dates, progress=progress_printer(), on_result=report_line)
+    def show_profile(result: DateResult, stages: Stages) -> None:
+        click.echo(stages.table(f"profile {result.biz_date}  ({result.v1.rows_read:,} + "
+                                f"{result.v2.rows_read:,} entries)"), err=True)
+
+    progress = progress_printer()
+    try:
+        core.diff(request, dates, progress=progress, on_result=report_line,
+                  on_stages=show_profile if profile else None)
+    finally:
+        if progress:
+            progress.close()
     sys.exit(max(codes, default=0))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,9 +30,11 @@ from recon.result import (
     KindTotal,
     SystemCounts,
 )
+from recon.stages import LiveProgress, Stages
 from recon.state import connect, run_lock
 
-Progress = Callable[[str, str], None]
+Progress = LiveProgress
+
 TOP_ACCOUNTS = 10
 SAMPLE_ROWS = 5
 
@@ -56,16 +57,22 @@ def date_range(start: date, end: date) -> Iterator[date]:
 
 
 def diff(request: DiffRequest, dates: list[date], *, progress: Progress | None = None,
-         on_result: Callable[[DateResult], None] | None = None) -> list[DateResult]:
+         on_result: Callable[[DateResult], None] | None = None,
+         on_stages: Callable[[DateResult, Stages], None] | None = None) -> list[DateResult]:
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
-    before it stay committed) and raises it."""
+    before it stay committed) and raises it. `progress` sees each stage start and end;
+    `on_stages` gets each date's timed stages (for --profile)."""
     results = []
     with run_lock(request.db_path):
         con = connect(request.db_path, request.config)
         try:
             for biz_date in dates:
-                result = diff_date(con, request, biz_date, progress=progress)
+                stages = Stages(on_start=progress.start if progress else None,
+                                on_end=progress.end if progress else None)
+                result = diff_date(con, request, biz_date, stages=stages)
                 results.append(result)
+                if on_stages:
+                    on_stages(result, stages)
                 if on_result:
                     on_result(result)
         finally:
@@ -74,8 +81,8 @@ def diff(request: DiffRequest, dates: list[date], *, progress: Progress | None =
 
 
 def diff_date(con, request: DiffRequest, biz_date: date, *,
-              progress: Progress | None = None) -> DateResult:
-    progress = progress or (lambda stage, detail: None)
+              stages: Stages | None = None) -> DateResult:
+    stages = stages or Stages()
     started = utcnow()
     run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
@@ -86,14 +93,15 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     staging = None
     try:
         con.execute("BEGIN")
-        result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, progress)
-        con.execute(
-            "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, inputs = ?, "
-            "counts = ? WHERE run_id = ?",
-            [result.finished_at, result.exit_code(), json.dumps(inputs),
-             json.dumps(result.summary()), run_id],
-        )
-        con.execute("COMMIT")
+        result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, stages)
+        with stages.stage("state"):
+            con.execute(
+                "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, "
+                "inputs = ?, counts = ? WHERE run_id = ?",
+                [result.finished_at, result.exit_code(), json.dumps(inputs),
+                 json.dumps(result.summary()), run_id],
+            )
+            con.execute("COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")
         if staging is not None:
@@ -106,80 +114,85 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
             [utcnow(), code, message, run_id],
         )
         raise
-    final = outputs.publish(staging, request.out_dir / biz_date.isoformat())
-    progress("done", str(final))
+    with stages.stage("outputs"):
+        outputs.publish(staging, request.out_dir / biz_date.isoformat())
     return result
 
 
 def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: datetime,
-               progress: Progress) -> tuple[DateResult, Path, dict]:
+               stages: Stages) -> tuple[DateResult, Path, dict]:
     config = request.config
     loads: dict[str, LoadStats] = {}
     balance_loads: dict[str, LoadStats] = {}
     for system, dataset_dir in (("v1", request.v1_dir), ("v2", request.v2_dir)):
-        t0 = time.perf_counter()
-        loads[system] = load_dataset(con, system=system, dataset="entries",
-                                     dataset_dir=dataset_dir, biz_date=biz_date, config=config)
-        balance_loads[system] = load_dataset(con, system=system, dataset="balances",
-                                             dataset_dir=dataset_dir, biz_date=biz_date,
-                                             config=config)
-        progress(f"load {system}", f"{loads[system].rows_read:,} entries, "
-                                   f"{balance_loads[system].rows_read:,} balances in "
-                                   f"{time.perf_counter() - t0:.1f}s")
-
-    sql.run(con, "daily_aggregates", {"d": biz_date})
+        with stages.stage(f"load {system}") as stage:
+            loads[system] = load_dataset(con, system=system, dataset="entries",
+                                         dataset_dir=dataset_dir, biz_date=biz_date,
+                                         config=config)
+            balance_loads[system] = load_dataset(con, system=system, dataset="balances",
+                                                 dataset_dir=dataset_dir, biz_date=biz_date,
+                                                 config=config)
+            stage.rows = loads[system].rows_read + balance_loads[system].rows_read
+            stage.detail = (f"{loads[system].rows_read:,} entries, "
+                            f"{balance_loads[system].rows_read:,} balances")
 
     fields = tuple(f for f in config.compare_fields
                    if all(_has_column(loads[s], f) for s in ("v1", "v2")))
     skipped = tuple(f for f in config.compare_fields if f not in fields)
 
-    t0 = time.perf_counter()
-    counts = match_entries(con, biz_date, fields)
-    progress("match", f"{counts.matched:,} pairs in {time.perf_counter() - t0:.1f}s")
-    t0 = time.perf_counter()
-    sql.run(con, "balance_findings", {"d": biz_date})
-    progress("balances", f"checked in {time.perf_counter() - t0:.1f}s")
+    with stages.stage("match") as stage:
+        counts = match_entries(con, biz_date, fields)
+        stage.rows = loads["v1"].rows_loaded + loads["v2"].rows_loaded
+        stage.detail = f"{counts.matched:,} pairs"
+    with stages.stage("balances") as stage:
+        sql.run(con, "balance_findings", {"d": biz_date})
+        stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
+    with stages.stage("findings") as stage:
+        sql.run(con, "finalize_findings",
+                {"d": biz_date, "run_id": run_id, "p1": config.p1_amount,
+                 "p2": config.p2_amount})
+        sql.run(con, "daily_aggregates", {"d": biz_date})
+        systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
+        stage.rows = con.execute("SELECT count(*) FROM findings WHERE biz_date = ?",
+                                 [biz_date]).fetchone()[0]
 
-    sql.run(con, "finalize_findings",
-            {"d": biz_date, "run_id": run_id, "p1": config.p1_amount, "p2": config.p2_amount})
-    systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
-
-    now = utcnow()
-    sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
-    resolved = con.execute(
-        "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
-        [run_id],
-    ).fetchone()[0]
-
-    result = DateResult(
-        biz_date=biz_date,
-        run_id=run_id,
-        started_at=started,
-        finished_at=utcnow(),
-        v1=systems["v1"],
-        v2=systems["v2"],
-        compare_fields=fields,
-        skipped_fields=skipped,
-        kinds=_kind_totals(con, biz_date),
-        severities=tuple(con.execute(
-            "SELECT severity, count(*) FROM findings WHERE biz_date = ? "
-            "GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
-        statuses=tuple(con.execute(
-            "SELECT w.status, count(*) FROM findings f JOIN worklist w USING (item_id) "
-            "WHERE f.biz_date = ? GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
-        rejects_by_reason=tuple(con.execute(
-            "SELECT system, reason, count(*) FROM rejects WHERE biz_date = ? "
-            "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [biz_date]).fetchall()),
-        top_accounts=_top_accounts(con, biz_date),
-        samples=_samples(con, biz_date),
-        resolved=resolved,
-        balances=_balance_totals(con, biz_date),
-        ageing=worklist.ageing(con, biz_date),
-        out_dir=str(request.out_dir / biz_date.isoformat()),
-    )
-    t0 = time.perf_counter()
-    staging = outputs.write(con, result, request.out_dir, run_id)
-    progress("outputs", f"written in {time.perf_counter() - t0:.1f}s")
+    with stages.stage("state") as stage:
+        now = utcnow()
+        sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
+        resolved = con.execute(
+            "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
+            [run_id],
+        ).fetchone()[0]
+        result = DateResult(
+            biz_date=biz_date,
+            run_id=run_id,
+            started_at=started,
+            finished_at=utcnow(),
+            v1=systems["v1"],
+            v2=systems["v2"],
+            compare_fields=fields,
+            skipped_fields=skipped,
+            kinds=_kind_totals(con, biz_date),
+            severities=tuple(con.execute(
+                "SELECT severity, count(*) FROM findings WHERE biz_date = ? "
+                "GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
+            statuses=tuple(con.execute(
+                "SELECT w.status, count(*) FROM findings f JOIN worklist w USING (item_id) "
+                "WHERE f.biz_date = ? GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
+            rejects_by_reason=tuple(con.execute(
+                "SELECT system, reason, count(*) FROM rejects WHERE biz_date = ? "
+                "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [biz_date]).fetchall()),
+            top_accounts=_top_accounts(con, biz_date),
+            samples=_samples(con, biz_date),
+            resolved=resolved,
+            balances=_balance_totals(con, biz_date),
+            ageing=worklist.ageing(con, biz_date),
+            out_dir=str(request.out_dir / biz_date.isoformat()),
+        )
+        stage.rows = result.findings
+    with stages.stage("outputs") as stage:
+        staging = outputs.write(con, result, request.out_dir, run_id)
+        stage.rows = result.findings
     inputs = {f"{s}/{stats.dataset}": [f.fingerprint() for f in stats.files]
               for s in loads for stats in (loads[s], balance_loads[s])}
     return result, staging, inputs

@@ -16,6 +16,7 @@ from recon import core, monthend, monthend_outputs
 from recon.config import Config
 from recon.errors import ReconError
 from recon.monthend import Month
+from recon.stages import LiveProgress
 from recon.state import connect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,7 +48,7 @@ def plan(last: date | None, target: date, catch_up_days: int) -> list[date]:
 
 
 def run(request: core.DiffRequest, dates: list[date], *, log: Callable[[str], None],
-        fail_on: str = "any", progress: core.Progress | None = None,
+        fail_on: str = "any", progress: LiveProgress | None = None,
         month_end: bool = True) -> int:
     """Run `dates` in order; log one JSON line per date; return the worst exit code.
     The first error stops the run (its date is logged as failed) and is raised.

@@ -15,7 +15,7 @@ import duckdb
 
 from recon import sql
 from recon.config import Config
-from recon.errors import InternalError, LockHeld, NotFound
+from recon.errors import ConfigError, InternalError, LockHeld, NotFound
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
 MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"))
@@ -55,13 +55,18 @@ def connect(db_path: str | Path, config: Config, *, read_only: bool = False):
 def apply_settings(con, config: Config) -> None:
     # Business dates and timestamps are Asia/Shanghai (CONTRACT §1).
     con.execute("SET TimeZone = 'Asia/Shanghai'")
-    if config.threads:
-        con.execute(f"SET threads = {int(config.threads)}")
-    if config.memory_limit:
-        con.execute(f"SET memory_limit = {sql.literal(config.memory_limit)}")
-    if config.temp_directory:
-        Path(config.temp_directory).mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = {sql.literal(config.temp_directory)}")
+    where = config.source or "settings"
+    try:
+        if config.threads:
+            con.execute(f"SET threads = {int(config.threads)}")
+        if config.memory_limit:
+            con.execute(f"SET memory_limit = {sql.literal(config.memory_limit)}")
+        if config.temp_directory:
+            Path(config.temp_directory).mkdir(parents=True, exist_ok=True)
+            con.execute(f"SET temp_directory = {sql.literal(config.temp_directory)}")
+    except (duckdb.Error, OSError) as exc:
+        con.close()
+        raise ConfigError(f"bad DuckDB setting: {str(exc).splitlines()[0]}", where) from None
 
 
 def schema_version(con) -> int:
