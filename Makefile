@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install demo test test-slow lint bench clean
+.PHONY: install demo test test-slow lint bench bench-100m bench-install clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,31 @@ test: install  ## the default test suite (what CI runs)
 test-slow: install  ## the slow tests
 	$(BIN)/python -m pytest -q -m slow
 
+# Benchmarks (issue 8): data is generated once into bench-data/ and reused. datacompy,
+# the comparison baseline, lives in its own environment (.venv-bench, from
+# bench/requirements.lock): it is not a dependency of recon.
+SIZES ?= 1000000,10000000
+RUNS  ?= 3
+BENCH_STAMP := .venv-bench/.installed-$(shell cat bench/requirements.lock | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): bench/requirements.lock
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -r bench/requirements.lock
+	rm -f .venv-bench/.installed-*
+	touch $@
+
+bench-install: $(BENCH_STAMP)
+
+bench: install bench-install  ## recon vs bare DuckDB vs datacompy at SIZES; writes BENCHMARKS.md
+	$(BIN)/python bench/run.py --sizes $(SIZES) --runs $(RUNS) --write BENCHMARKS.md
+
+bench-100m: install  ## 100M entries a side with memory_limit 4GB (bounded memory)
+	$(BIN)/python bench/run.py --sizes 100000000 --runs 1 --memory-limit 4GB \
+	  --no-datacompy --write BENCHMARKS.md
+
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-bench $(DEMO) .pytest_cache .ruff_cache .hypothesis

@@ -40,6 +40,7 @@ specs = st.builds(
     seed=st.integers(0, 2**32 - 1),
     format=st.sampled_from(["parquet", "csv"]),
     files=st.integers(1, 3),
+    chunk=st.sampled_from([2_000_000, 97]),    # 97: a day made in several chunks
 )
 
 
@@ -90,6 +91,26 @@ def test_planted_breaks_found_exactly_and_rows_conserved(workdir, spec):
         s = summary["systems"][system]
         assert s["rows_read"] == s["rows_matched"] + s["rows_missing"] + s["rows_rejected"]
         assert s["rows_rejected"] == spec.junk
+    shutil.rmtree(root)
+
+
+def all_rows(parquet: str, where: str = "TRUE") -> list[tuple]:
+    """Every finding, entry and account kinds, with its residual."""
+    return duckdb.connect().execute(
+        f"SELECT kind, COALESCE(system, ''), account_id, COALESCE(v1_serial_no, ''), "
+        f"COALESCE(v2_serial_no, ''), amount_impact, residual "
+        f"FROM read_parquet('{parquet}') WHERE {where} ORDER BY ALL"
+    ).fetchall()
+
+
+@PROFILE
+@given(spec=specs)
+def test_planted_balance_breaks_found_with_their_residuals(workdir, spec):
+    root = fresh(workdir)
+    data = generate(root / "data", spec)
+    day = reconcile(root, data / "v1", data / "v2")
+    assert all_rows(f"{day}/worklist.parquet") == all_rows(
+        f"{data}/truth/findings.parquet", f"biz_date = DATE '{START}'")
     shutil.rmtree(root)
 
 

@@ -1,0 +1,354 @@
+"""`make bench`: recon end to end against the bare minimum and against datacompy.
+
+    python bench/run.py [--sizes 1000000,10000000] [--runs 3] [--data bench-data]
+                        [--memory-limit 4GB] [--write BENCHMARKS.md]
+
+For each size (entries per side, one business date, Parquet): generate the ledger pair
+with the fixtures generator (cached in --data by size and seed), then, on the same files
+in the same run:
+
+- recon: `recon diff` end to end (load, match, findings, balances, outputs, state
+  update) as a subprocess, --runs times, each on a fresh state database; wall time and
+  peak RSS (the child's ru_maxrss), with its own --profile per stage;
+- (a) read: DuckDB reading and hashing every compared column of both sides;
+- (b) join: a bare DuckDB full outer join on (account_id, serial_no) writing the rows
+  whose compared columns differ to Parquet;
+- (c) datacompy (polars backend, decimal amounts) in its own environment
+  (.venv-bench), when installed, stopped after --datacompy-timeout seconds.
+
+It prints a Markdown table of medians and ratios, checks the targets of issue 8, and
+with --write puts the table into BENCHMARKS.md with the command that reproduces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+DAY = date(2026, 11, 1)
+COMPARED = ("serial_no", "account_id", "direction", "amount", "currency", "biz_type",
+            "biz_order_no", "legal_entity", "subject_code")
+KEY = ("account_id", "serial_no")
+SEED = 20261101
+
+
+@dataclass
+class Measure:
+    seconds: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def peak_gb(self) -> float | None:
+        return max(self.rss_kb) / 1024 / 1024 if self.rss_kb else None
+
+
+def run_child(argv: list[str], *, timeout: float | None = None, env: dict | None = None,
+              stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
+    """Run argv; return (wall seconds, peak RSS in KB, exit code, stderr)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    deadline = None if timeout is None else t0 + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            seconds = time.perf_counter() - t0
+            stderr = proc.stderr.read() if proc.stderr else ""
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return seconds, usage.ru_maxrss, proc.returncode, stderr
+        if deadline is not None and time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return time.perf_counter() - t0, usage.ru_maxrss, -9, "timed out"
+        time.sleep(0.05)
+
+
+def dataset(data_root: Path, size: int) -> Path:
+    """The ledger pair of `size` entries a side, generated once and cached."""
+    folder = data_root / f"{size}"
+    stamp = folder / "truth" / "spec.json"
+    if stamp.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    accounts = max(size // 10, 1000)
+    files = max(2, min(64, size // 1_250_000))
+    print(f"generating {size:,} entries a side into {folder} ...", file=sys.stderr)
+    seconds, rss, code, err = run_child([
+        str(PYTHON), "-m", "fixtures.generate", str(folder), "--start", DAY.isoformat(),
+        "--days", "1", "--entries", str(size), "--accounts", str(accounts), "--breaks", "3",
+        "--junk", "0", "--balance-breaks", "2", "--files", str(files), "--seed", str(SEED),
+        "--format", "parquet"])
+    if code != 0:
+        sys.exit(f"bench: generating {folder} failed: {err.strip()}")
+    print(f"  generated in {seconds:.1f} s (peak RSS {rss / 1024 / 1024:.1f} GB)",
+          file=sys.stderr)
+    return folder
+
+
+def bench_recon(folder: Path, work: Path, runs: int, config: Path | None
+                ) -> tuple[Measure, dict[str, list[float]]]:
+    measure, stages = Measure(), {}
+    for i in range(runs):
+        state = work / f"recon-{i}"
+        shutil.rmtree(state, ignore_errors=True)
+        state.mkdir(parents=True)
+        argv = [str(ROOT / ".venv" / "bin" / "recon"), "diff", "--date", DAY.isoformat(),
+                "--v1", str(folder / "v1"), "--v2", str(folder / "v2"),
+                "--out", str(state / "out"), "--db", str(state / "recon.duckdb"),
+                "--fail-on", "never", "--profile"]
+        if config is not None:
+            argv += ["--config", str(config)]
+        seconds, rss, code, err = run_child(argv)
+        if code != 0:
+            sys.exit(f"bench: recon diff failed (exit {code}): {err.strip()[-500:]}")
+        measure.seconds.append(seconds)
+        measure.rss_kb.append(rss)
+        for name, secs in re.findall(r"^  (load v1|load v2|match|balances|findings|state|"
+                                     r"outputs)\s+([\d.]+)", err, re.M):
+            stages.setdefault(name, []).append(float(secs))
+        print(f"  recon run {i + 1}: {seconds:.2f} s, peak RSS {rss / 1024 / 1024:.2f} GB",
+              file=sys.stderr)
+        if i < runs - 1:
+            shutil.rmtree(state, ignore_errors=True)
+    return measure, stages
+
+
+BARE_READ = """
+import duckdb, sys
+con = duckdb.connect()
+for side in sys.argv[1:3]:
+    con.execute(f"SELECT sum(hash({', '.join(sys.argv[3].split(','))})) "
+                f"FROM read_parquet('{side}/entries/*/*.parquet', hive_partitioning = false)"
+                ).fetchall()
+"""
+
+BARE_JOIN = """
+import duckdb, sys
+v1, v2, cols, key, out = sys.argv[1:6]
+cols, key = cols.split(','), key.split(',')
+differs = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in cols if c not in key)
+con = duckdb.connect()
+con.execute(f'''COPY (
+  SELECT * FROM read_parquet('{v1}/entries/*/*.parquet', hive_partitioning = false) AS a
+  FULL OUTER JOIN read_parquet('{v2}/entries/*/*.parquet', hive_partitioning = false) AS b
+  ON {" AND ".join(f"a.{k} = b.{k}" for k in key)}
+  WHERE a.{key[0]} IS NULL OR b.{key[0]} IS NULL OR {differs}
+) TO '{out}' (FORMAT parquet)''')
+"""
+
+DATACOMPY = """
+import glob, sys
+import datacompy, polars as pl
+v1, v2, cols, key = sys.argv[1:5]
+cols, key = cols.split(','), key.split(',')
+def read(side):
+    return pl.read_parquet(sorted(glob.glob(f"{side}/entries/*/*.parquet")), columns=cols)
+a, b = read(v1), read(v2)
+assert a.schema["amount"] == pl.Decimal(18, 2), a.schema["amount"]   # money stays exact
+compare = datacompy.PolarsCompare(a, b, join_columns=key, df1_name="v1", df2_name="v2")
+compare.report()
+print(compare.intersect_rows.height, compare.df1_unq_rows.height, compare.df2_unq_rows.height)
+"""
+
+
+def bench_script(script: str, python: Path, args: list[str], runs: int,
+                 timeout: float | None = None) -> Measure:
+    measure = Measure()
+    for _ in range(runs):
+        seconds, rss, code, err = run_child([str(python), "-c", script, *args],
+                                            timeout=timeout)
+        if code == -9:
+            measure.note = f"did not finish within {timeout:.0f} s"
+            return measure
+        if code != 0:
+            measure.note = f"failed: {err.strip().splitlines()[-1] if err.strip() else code}"
+            return measure
+        measure.seconds.append(seconds)
+        measure.rss_kb.append(rss)
+    return measure
+
+
+def fmt_s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def fmt_gb(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} GB"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "–" if a is None or b is None or b == 0 else f"{a / b:.1f}×"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000000,10000000",
+                        help="entries per side, comma-separated")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", default=str(ROOT / "bench-data"),
+                        help="where generated ledgers are cached")
+    parser.add_argument("--memory-limit", default=None,
+                        help="run recon with [duckdb] memory_limit = this (e.g. 4GB)")
+    parser.add_argument("--datacompy-timeout", type=float, default=300.0)
+    parser.add_argument("--no-datacompy", action="store_true")
+    parser.add_argument("--write", default=None, help="write the results to this file")
+    args = parser.parse_args(argv)
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    data_root = Path(args.data)
+    data_root.mkdir(parents=True, exist_ok=True)
+    config = None
+    if args.memory_limit:
+        config = data_root / "bench.toml"
+        spill = data_root / "spill"
+        config.write_text(f'[duckdb]\nmemory_limit = "{args.memory_limit}"\n'
+                          f'temp_directory = "{spill}"\n')
+    rows, profiles = [], {}
+    for size in sizes:
+        folder = dataset(data_root, size)
+        work = data_root / "work" / f"{size}"
+        print(f"size {size:,}: recon x{args.runs}", file=sys.stderr)
+        recon, stages = bench_recon(folder, work, args.runs, config)
+        profiles[size] = {k: statistics.median(v) for k, v in stages.items()}
+        print("  bare read", file=sys.stderr)
+        read = bench_script(BARE_READ, PYTHON, [str(folder / "v1"), str(folder / "v2"),
+                                                ",".join(COMPARED)], args.runs)
+        print("  bare full outer join", file=sys.stderr)
+        join = bench_script(BARE_JOIN, PYTHON, [str(folder / "v1"), str(folder / "v2"),
+                                                ",".join(COMPARED), ",".join(KEY),
+                                                str(work / "join.parquet")], args.runs)
+        if args.no_datacompy:
+            datacompy = Measure(note="not run (--no-datacompy)")
+        elif not BENCH_PYTHON.exists():
+            datacompy = Measure(note="not installed (make bench installs .venv-bench)")
+        else:
+            print("  datacompy (polars)", file=sys.stderr)
+            datacompy = bench_script(DATACOMPY, BENCH_PYTHON,
+                                     [str(folder / "v1"), str(folder / "v2"),
+                                      ",".join(COMPARED), ",".join(KEY)], 1,
+                                     timeout=args.datacompy_timeout)
+        rows.append((size, recon, read, join, datacompy))
+
+    text = render(rows, profiles, args, config)
+    print(text)
+    if args.write:
+        write_section(Path(args.write), args, text)
+        print(f"wrote {args.write}", file=sys.stderr)
+    return 0
+
+
+def render(rows, profiles, args, config) -> str:
+    import duckdb
+
+    lines = ["# Benchmarks", ""]
+    command = "make bench" + (f" SIZES={args.sizes}" if args.sizes != "1000000,10000000"
+                              else "")
+    if args.memory_limit:
+        command += f" MEMORY_LIMIT={args.memory_limit}"
+    lines += [
+        f"Reproduce: `{command}` (`python bench/run.py --help` for the options).",
+        "",
+        f"Machine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}. Measured {date.today().isoformat()}.",
+        "",
+        "One business date, Parquet, planted breaks of every kind. recon is `recon diff` end "
+        "to end (load, match, findings, balances, outputs, state update into a fresh state "
+        f"database), median of {args.runs} runs, wall time and peak RSS of the process. "
+        "(a) is DuckDB reading and hashing every compared column of both sides; (b) is a "
+        "bare DuckDB full outer join on (account_id, serial_no) writing the differing rows "
+        "to Parquet; (c) is datacompy's PolarsCompare on the same columns with decimal "
+        "amounts (one run).",
+        "",
+    ]
+    if config is not None:
+        lines += [f"recon ran with `[duckdb] memory_limit = \"{args.memory_limit}\"` and a "
+                  "temp directory to spill to.", ""]
+    lines += [
+        "| entries a side | recon | peak RSS | entries/s | (a) read | recon/(a) | (b) join "
+        "| recon/(b) | (c) datacompy | its RSS | (c)/recon time | recon/(c) memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, recon, read, join, dc in rows:
+        eps = f"{2 * size / recon.median:,.0f}" if recon.median else "–"
+        lines.append(
+            f"| {size:,} | {fmt_s(recon.median)} | {fmt_gb(recon.peak_gb)} | {eps} | "
+            f"{fmt_s(read.median)} | {ratio(recon.median, read.median)} | "
+            f"{fmt_s(join.median)} | {ratio(recon.median, join.median)} | "
+            f"{fmt_s(dc.median) if dc.seconds else dc.note} | {fmt_gb(dc.peak_gb)} | "
+            f"{ratio(dc.median, recon.median)} | "
+            f"{ratio(recon.peak_gb, dc.peak_gb)} |")
+    lines += ["", "Time per stage (recon --profile, median seconds):", ""]
+    names = ("load v1", "load v2", "match", "balances", "findings", "state", "outputs")
+    lines += ["| entries a side | " + " | ".join(names) + " |",
+              "|---:|" + "---:|" * len(names)]
+    for size, stages in profiles.items():
+        lines.append(f"| {size:,} | " + " | ".join(
+            f"{stages[n]:.2f}" if n in stages else "–" for n in names) + " |")
+    if len(rows) > 1:
+        base_size, base = rows[0][0], rows[0][1].median
+        lines += ["", "Scaling (recon time per million entries a side): " + ", ".join(
+            f"{size / 1e6:g}M: {r.median / (size / 1e6):.2f} s/M "
+            f"({(r.median / base) / (size / base_size):.2f}× linear)"
+            for size, r, *_ in rows if r.median) + "."]
+    lines += ["", "Targets (issue 8):", ""]
+    for size, recon, _read, join, dc in rows:
+        if size == 10_000_000 and config is None:
+            lines.append(_target(f"10M: recon ≤ 3× the bare join ({fmt_s(join.median)})",
+                                 recon.median is not None and join.median is not None
+                                 and recon.median <= 3 * join.median))
+            if dc.seconds:
+                lines.append(_target("10M: ≥ 8× faster than datacompy",
+                                     dc.median >= 8 * recon.median))
+                lines.append(_target("10M: < 1/3 of datacompy's peak memory",
+                                     recon.peak_gb < dc.peak_gb / 3))
+            else:
+                lines.append(f"- 10M vs datacompy: {dc.note}")
+        if size >= 100_000_000 and config is not None:
+            lines.append(_target(f"{size / 1e6:g}M with memory_limit {args.memory_limit}: "
+                                 f"completes, peak RSS {fmt_gb(recon.peak_gb)} ≤ 5 GB",
+                                 recon.peak_gb is not None and recon.peak_gb <= 5))
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, args, text: str) -> None:
+    """Put this run's results into `path`, replacing an earlier run of the same sizes and
+    memory limit and keeping the others."""
+    key = f"sizes={args.sizes} memory_limit={args.memory_limit or 'default'}"
+    begin, end = f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
+    block = f"{begin}\n{text.replace('# Benchmarks', '## ' + key, 1)}{end}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new, encoding="utf-8")
+
+
+def _target(text: str, met: bool) -> str:
+    return f"- {'met' if met else 'NOT met'}: {text}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
