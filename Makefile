@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install demo test test-slow lint bench bench-100m bench-install clean
+.PHONY: install demo test test-slow test-browser lint bench bench-100m bench-install clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ demo: install  ## generate two days of demo ledgers, reconcile them, show the re
 
 test: install  ## the default test suite (what CI runs)
 	$(BIN)/python -m pytest -q
+
+# The browser tests need Debian's chromium and chromium-driver (installed here with
+# apt-get when missing; needs root or sudo) and selenium (requirements-browser.lock).
+# Without them `make test` skips these tests and says why.
+test-browser: install  ## headless-Chromium tests of the HTML reports (screenshot in tests/artifacts/)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $$(command -v sudo) apt-get update -q && \
+	    $$(command -v sudo) apt-get install -y -q chromium chromium-driver; }
+	$(BIN)/python -m pip install --quiet -r requirements-browser.lock
+	$(BIN)/python -m pytest -q -m browser -rs
 
 test-slow: install  ## the slow tests
 	$(BIN)/python -m pytest -q -m slow

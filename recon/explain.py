@@ -79,11 +79,14 @@ class Explanation:
         }
 
 
-def explain(con, biz_date: date, account_id: str) -> Explanation:
+def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
+            ) -> Explanation:
+    """The account's waterfall and entries. `require_run=False` is for the run itself,
+    which explains its top accounts before it commits."""
     ran = con.execute(
         "SELECT count(*) FROM runs WHERE biz_date = ? AND status = 'succeeded'", [biz_date]
     ).fetchone()[0]
-    if not ran:
+    if require_run and not ran:
         raise NotFound(f"no successful reconciliation of {biz_date} in the state database")
     balances = dict.fromkeys(("v1", "v2"))
     for system, opening, closing, currency in con.execute(

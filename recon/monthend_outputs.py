@@ -1,6 +1,6 @@
-"""The month-end check's files, under `<out>/month-end-YYYY-MM/`: summary.json, report.md
-and month-end-YYYY-MM.xlsx (one sheet per section). Written to a staging folder and
-swapped in whole, like a date's outputs.
+"""The month-end check's files, under `<out>/month-end-YYYY-MM/`: summary.json,
+report.md, month-end-YYYY-MM.xlsx (one sheet per section) and month-end-YYYY-MM.html.
+Written to a staging folder and swapped in whole, like a date's outputs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from recon import outputs
+from recon import html_report, outputs
 from recon.monthend import MonthEnd
 from recon.report import cell, money
 from recon.worklist import AGEING_BUCKETS
@@ -32,6 +32,9 @@ def write(result: MonthEnd, out_dir: Path) -> Path:
             encoding="utf-8")
         (staging / "report.md").write_text(render(result), encoding="utf-8")
         write_xlsx(result, staging / f"{name}.xlsx")
+        (staging / f"{name}.html").write_text(
+            html_report.render_month_end(html_report.month_end_data(result)),
+            encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

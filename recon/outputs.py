@@ -1,7 +1,7 @@
 """The output files of one date (CONTRACT §5), written to a staging folder first.
 
 `write` puts worklist.parquet, worklist.csv (UTF-8 with BOM), rejects.parquet,
-summary.json and report.md into `<out>/.<date>.<run_id>.tmp`; `publish` swaps that
+summary.json, report.md and report.html into `<out>/.<date>.<run_id>.tmp`; `publish` swaps that
 folder in for `<out>/<date>` once the state database has committed.
 """
 
@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from recon import report, sql
+from recon import html_report, report, sql
 from recon.result import DateResult
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -41,6 +41,8 @@ def _write_files(con, result: DateResult, staging: Path) -> None:
         json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (staging / "report.md").write_text(report.render(result), encoding="utf-8")
+    (staging / "report.html").write_text(
+        html_report.render_date(html_report.date_data(con, result)), encoding="utf-8")
 
 
 def publish(staging: Path, final: Path) -> Path:

@@ -1,0 +1,153 @@
+"""Charts for the HTML reports, drawn server-side by matplotlib into inline SVG.
+
+Inline SVG needs no script, font or network to display: the page renders the same on a
+machine with no internet. Text is drawn as paths (svg.fonttype = "path") and the SVG
+ids are salted with a fixed string, so the same data gives the same bytes. Amounts are
+plotted as floats: a chart is a picture; the exact figures are in the tables beside it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+BLUE, ORANGE, RED, GREY = "#3867d6", "#fa8231", "#eb3b5a", "#8395a7"
+STYLE = {
+    "svg.fonttype": "path",
+    "svg.hashsalt": "recon",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+}
+
+
+def _svg(fig, name: str) -> str:
+    """The figure as an inline <svg>: no XML prolog, no metadata, and every id prefixed
+    with `name`, so several charts on one page never share an id."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
+    text = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{name}-\2"', text)
+    return re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
+
+
+def _compact(value: float) -> str:
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:,.3g}{unit}"
+    return f"{value:,.0f}"
+
+
+def _money_axis(ax, axis: str = "x") -> None:
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(nbins=4))
+    target.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", color=GREY, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def by_kind(kinds: Sequence[tuple[str, int, Decimal]]) -> str:
+    """Findings and Σ |amount_impact| per kind: two bar charts side by side."""
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 0.45 * max(len(kinds), 3) + 1),
+                                          sharey=True)
+        labels = [k for k, _, _ in kinds][::-1]
+        counts = [n for _, n, _ in kinds][::-1]
+        impacts = [float(a) for _, _, a in kinds][::-1]
+        if kinds:
+            left.barh(labels, counts, color=BLUE)
+            right.barh(labels, impacts, color=ORANGE)
+            left.xaxis.set_major_locator(MaxNLocator(integer=True))
+            _money_axis(right)
+        else:
+            _empty(left, "no findings")
+            _empty(right, "no findings")
+        left.set_title("findings")
+        right.set_title("Σ |amount_impact|")
+        return _svg(fig, "kinds")
+
+
+def trend(days: Sequence[tuple[date, int, Decimal]]) -> str:
+    """Findings (bars) and the unexplained difference (line) per reconciled date."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(9, 2.8))
+        if days:
+            x = list(range(len(days)))
+            ax.bar(x, [n for _, n, _ in days], color=BLUE, label="findings")
+            ax.set_ylabel("findings")
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            twin = ax.twinx()
+            twin.plot(x, [float(u) for _, _, u in days], color=RED, marker="o",
+                      markersize=3, label="unexplained")
+            twin.set_ylabel("unexplained difference")
+            twin.spines["top"].set_visible(False)
+            _money_axis(twin, "y")
+            step = max(1, len(days) // 10)
+            ax.set_xticks(x[::step], [d.strftime("%m-%d") for d, _, _ in days][::step])
+            ax.set_ylim(bottom=0)
+            twin.set_ylim(bottom=0)
+            handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+            ax.legend(handles, ["findings", "unexplained"], loc="upper left", frameon=False)
+        else:
+            _empty(ax, "no reconciled dates yet")
+        ax.set_title(f"last {len(days)} reconciled date(s)")
+        return _svg(fig, "trend")
+
+
+def ageing(buckets: Sequence[tuple[str, int]], title: str = "open worklist items by age"
+           ) -> str:
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(4.5, 2.6))
+        if any(n for _, n in buckets):
+            ax.bar([b for b, _ in buckets], [n for _, n in buckets],
+                   color=[BLUE, BLUE, ORANGE, RED][:len(buckets)])
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        else:
+            _empty(ax, "nothing open")
+        ax.set_title(title)
+        return _svg(fig, "ageing")
+
+
+def flows(rows: Sequence[tuple[str, Decimal, Decimal]], title: str) -> str:
+    """v1 against v2 amounts per labelled flow row (grouped bars)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(9, 0.35 * max(len(rows), 3) + 1))
+        if rows:
+            labels = [label for label, _, _ in rows][::-1]
+            y = list(range(len(rows)))
+            ax.barh([i + 0.2 for i in y], [float(v) for _, v, _ in rows][::-1], height=0.4,
+                    color=BLUE, label="v1")
+            ax.barh([i - 0.2 for i in y], [float(v) for _, _, v in rows][::-1], height=0.4,
+                    color=ORANGE, label="v2")
+            ax.set_yticks(y, labels)
+            _money_axis(ax)
+            ax.legend(frameon=False, loc="lower right")
+        else:
+            _empty(ax, "no flows")
+        ax.set_title(title)
+        return _svg(fig, "flows")
+
+
+def is_chart(svg: str) -> bool:
+    """An SVG with drawn content (used by tests)."""
+    return svg.startswith("<svg") and len(re.findall(r"<path", svg)) > 3
