@@ -127,8 +127,7 @@ def bench_recon(folder: Path, work: Path, runs: int, config: Path | None
             stages.setdefault(name, []).append(float(secs))
         print(f"  recon run {i + 1}: {seconds:.2f} s, peak RSS {rss / 1024 / 1024:.2f} GB",
               file=sys.stderr)
-        if i < runs - 1:
-            shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)   # a 100M state database is ~13 GB
     return measure, stages
 
 
@@ -260,12 +259,11 @@ def render(rows, profiles, args, config) -> str:
     import duckdb
 
     lines = ["# Benchmarks", ""]
-    command = "make bench" + (f" SIZES={args.sizes}" if args.sizes != "1000000,10000000"
-                              else "")
-    if args.memory_limit:
-        command += f" MEMORY_LIMIT={args.memory_limit}"
+    target = "make bench-100m" if args.memory_limit else "make bench"
+    command = " ".join(["python bench/run.py", *sys.argv[1:]])
     lines += [
-        f"Reproduce: `{command}` (`python bench/run.py --help` for the options).",
+        f"Reproduce: `{target}`, which runs `{command}` "
+        f"(`python bench/run.py --help` for the options).",
         "",
         f"Machine: {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
@@ -274,7 +272,7 @@ def render(rows, profiles, args, config) -> str:
         "",
         "One business date, Parquet, planted breaks of every kind. recon is `recon diff` end "
         "to end (load, match, findings, balances, outputs, state update into a fresh state "
-        f"database), median of {args.runs} runs, wall time and peak RSS of the process. "
+        f"database), median of {args.runs} run(s), wall time and peak RSS of the process. "
         "(a) is DuckDB reading and hashing every compared column of both sides; (b) is a "
         "bare DuckDB full outer join on (account_id, serial_no) writing the differing rows "
         "to Parquet; (c) is datacompy's PolarsCompare on the same columns with decimal "
