@@ -136,20 +136,25 @@ def cli(debug: bool) -> None:
               help="Exit 1 on any finding or rejected row (any), on findings of this "
                    "severity or worse (P1..P3), or never.")
 @duckdb_options
+@click.option("--html/--no-html", default=None,
+              help="Write report.html for each date (default: yes, or [outputs] html in the "
+                   "config); --no-html saves ~0.3 s a date in long backfills.")
 @click.option("--profile", is_flag=True,
               help="Print each stage's time and rows (load v1, load v2, match, balances, "
                    "findings, state, outputs) on stderr after each date.")
 def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_path,
-         fail_on, threads, memory_limit, temp_directory, profile) -> None:
+         fail_on, threads, memory_limit, temp_directory, html, profile) -> None:
     """Reconcile one business date, or a range of dates in order.
 
-    Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json and
-    report.md, and records the run in the state database. Rerunning a date replaces
-    its results. With --from/--to the exit code is the worst of the dates; the first
+    Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json,
+    report.md and report.html, and records the run in the state database. Rerunning a
+    date replaces its results. With --from/--to the exit code is the worst of the dates; the first
     input error stops the backfill (the dates before it stay done).
     """
     dates = _dates(on_date, from_date, to_date)
     config = with_overrides(load_config(config_path), threads, memory_limit, temp_directory)
+    if html is not None:
+        config = dataclasses.replace(config, html=html)
     request = core.DiffRequest(
         v1_dir=Path(v1_dir), v2_dir=Path(v2_dir), out_dir=Path(out_dir),
         db_path=Path(db_path), config=config, command="diff",

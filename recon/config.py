@@ -20,6 +20,9 @@ Example (every key optional)::
 
     [nightly]
     catch_up_days = 7
+
+    [outputs]
+    html = true                   # report.html per date (false: skip it, e.g. long backfills)
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class Config:
     memory_limit: str | None = None
     temp_directory: str | None = None
     catch_up_days: int = 7
+    html: bool = True          # write report.html for each date
     source: str | None = None  # the file this was read from, for messages
 
     def source_column(self, system: str, column: str) -> str:
@@ -92,7 +96,7 @@ def load_config(path: str | Path | None) -> Config:
 
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
-    known = {"sources", "compare", "severity", "duckdb", "nightly"}
+    known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs"}
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
@@ -145,6 +149,12 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     if not isinstance(catch_up, int) or catch_up < 0:
         raise ConfigError("nightly.catch_up_days must be a whole number ≥ 0", where)
 
+    out = _table(raw, "outputs", where)
+    _no_unknown(out, {"html"}, "outputs.", where)
+    html = out.get("html", True)
+    if not isinstance(html, bool):
+        raise ConfigError("outputs.html must be true or false", where)
+
     return Config(
         column_maps=MappingProxyType(maps),
         compare_fields=compare_fields,
@@ -154,6 +164,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         memory_limit=_opt_str(duck, "memory_limit", where),
         temp_directory=_opt_str(duck, "temp_directory", where),
         catch_up_days=catch_up,
+        html=html,
         source=where,
     )
 

@@ -191,7 +191,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         )
         stage.rows = result.findings
     with stages.stage("outputs") as stage:
-        staging = outputs.write(con, result, request.out_dir, run_id)
+        staging = outputs.write(con, result, request.out_dir, run_id, html=config.html)
         stage.rows = result.findings
     inputs = {f"{s}/{stats.dataset}": [f.fingerprint() for f in stats.files]
               for s in loads for stats in (loads[s], balance_loads[s])}

@@ -1,8 +1,9 @@
 """The output files of one date (CONTRACT §5), written to a staging folder first.
 
 `write` puts worklist.parquet, worklist.csv (UTF-8 with BOM), rejects.parquet,
-summary.json, report.md and report.html into `<out>/.<date>.<run_id>.tmp`; `publish` swaps that
-folder in for `<out>/<date>` once the state database has committed.
+summary.json, report.md and report.html (unless [outputs] html = false) into
+`<out>/.<date>.<run_id>.tmp`; `publish` swaps that folder in for `<out>/<date>` once the
+state database has committed.
 """
 
 from __future__ import annotations
@@ -12,24 +13,24 @@ import os
 import shutil
 from pathlib import Path
 
-from recon import html_report, report, sql
+from recon import report, sql
 from recon.result import DateResult
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def write(con, result: DateResult, out_dir: Path, run_id: str) -> Path:
+def write(con, result: DateResult, out_dir: Path, run_id: str, *, html: bool = True) -> Path:
     staging = Path(out_dir) / f".{result.biz_date.isoformat()}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=False)
     try:
-        _write_files(con, result, staging)
+        _write_files(con, result, staging, html=html)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging
 
 
-def _write_files(con, result: DateResult, staging: Path) -> None:
+def _write_files(con, result: DateResult, staging: Path, *, html: bool) -> None:
     params = {"d": result.biz_date}
     worklist = sql.query("worklist_for_date")
     _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
@@ -41,8 +42,11 @@ def _write_files(con, result: DateResult, staging: Path) -> None:
         json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (staging / "report.md").write_text(report.render(result), encoding="utf-8")
-    (staging / "report.html").write_text(
-        html_report.render_date(html_report.date_data(con, result)), encoding="utf-8")
+    if html:
+        from recon import html_report  # matplotlib and Jinja2: imported only when used
+
+        (staging / "report.html").write_text(
+            html_report.render_date(html_report.date_data(con, result)), encoding="utf-8")
 
 
 def publish(staging: Path, final: Path) -> Path:

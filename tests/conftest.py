@@ -154,11 +154,16 @@ class Ledgers:
                  "currency": "CNY"} for a, c in sorted(closing.items())], day=day)
 
     def diff(self, *args: str, day: str = DAY, v1: Path | None = None,
-             v2: Path | None = None, derive_balances: bool = True) -> Run:
+             v2: Path | None = None, derive_balances: bool = True, html: bool = False) -> Run:
+        """`recon diff` on these ledgers. The HTML page is left out unless asked for: it
+        has tests of its own (test_html.py), and drawing its charts would be most of the
+        time of these small runs."""
         if derive_balances:
             self.derived_balances()
         argv = ["diff", "--v1", str(v1 or self.v1), "--v2", str(v2 or self.v2),
                 "--out", str(self.out), "--db", str(self.db), *args]
+        if not html and "--html" not in args:
+            argv.append("--no-html")
         if "--from" not in args and "--date" not in args:
             argv += ["--date", day]
         return self.invoke(*argv)

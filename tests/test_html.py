@@ -251,3 +251,25 @@ def test_the_page_renders_and_the_worklist_sorts_and_filters(reconciled, browser
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_the_page_can_be_switched_off_for_long_backfills(tmp_path):
+    from conftest import Ledgers, entry
+
+    ledgers = Ledgers(tmp_path)
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [entry("001", amount="11.00")])
+    day = ledgers.out / "2026-11-01"
+    assert ledgers.diff(html=True).exit_code == 1
+    assert (day / "report.html").exists()
+    assert ledgers.diff("--no-html").exit_code == 1
+    assert not (day / "report.html").exists() and (day / "report.md").exists()
+    config = tmp_path / "recon.toml"
+    config.write_text("[outputs]\nhtml = false\n")
+    assert ledgers.diff("--config", str(config), "--html").exit_code == 1
+    assert (day / "report.html").exists()          # --html wins over the config
+    assert ledgers.diff("--config", str(config)).exit_code == 1
+    assert not (day / "report.html").exists()
+    config.write_text("[outputs]\nhtml = 'yes'\n")
+    bad = ledgers.diff("--config", str(config))
+    assert bad.exit_code == 2 and "outputs.html must be true or false" in bad.stderr

@@ -41,7 +41,7 @@ def month_end(db: Path, out: Path, month: str = "2026-02"):
 
 def reconcile(data: Path, db: Path, out: Path, dates: list[date]) -> None:
     request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
-                               db_path=db, config=Config())
+                               db_path=db, config=Config(html=False))
     core.diff(request, dates)
 
 

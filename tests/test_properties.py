@@ -47,7 +47,7 @@ specs = st.builds(
 def reconcile(root: Path, v1: Path, v2: Path, tag: str = "run") -> Path:
     out = root / f"out-{tag}"
     request = core.DiffRequest(v1_dir=v1, v2_dir=v2, out_dir=out,
-                               db_path=root / f"{tag}.duckdb", config=Config())
+                               db_path=root / f"{tag}.duckdb", config=Config(html=False))
     core.diff(request, [START])
     return out / START.isoformat()
 
