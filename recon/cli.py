@@ -81,8 +81,8 @@ def duckdb_options(command):
              "(default: <db>.tmp next to the state database).")(command)
     command = click.option(
         "--memory-limit", metavar="SIZE",
-        help="DuckDB's memory limit, e.g. 4GB (default: 80% of RAM); above it DuckDB "
-             "spills to the temp directory.")(command)
+        help="DuckDB's memory limit, e.g. 4GB (default: 1.5 GB per thread, at most 80% "
+             "of RAM); above it DuckDB spills to the temp directory.")(command)
     return click.option("--threads", type=click.IntRange(min=1),
                         help="DuckDB worker threads (default: one per core).")(command)
 

@@ -236,14 +236,15 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
                 f"rejected {rejected} (staged {stats.rows_rejected}), loaded {loaded}"
             )
         systems[system] = found
-    aggregated = dict(con.execute(
-        "SELECT system, sum(entries) FROM daily_flows WHERE biz_date = ? GROUP BY system",
-        [biz_date]).fetchall())
-    for system, counts_ in systems.items():
-        if aggregated.get(system, 0) != counts_.rows_loaded:
-            raise InternalError(
-                f"daily flows of {system} on {biz_date} count {aggregated.get(system, 0)} "
-                f"entries, but {counts_.rows_loaded} were loaded")
+    for table in ("daily_flows", "daily_accounts"):
+        aggregated = dict(con.execute(
+            f"SELECT system, sum(entries) FROM {table} WHERE biz_date = ? GROUP BY system",
+            [biz_date]).fetchall())
+        for system, counts_ in systems.items():
+            if aggregated.get(system, 0) != counts_.rows_loaded:
+                raise InternalError(
+                    f"{table} of {system} on {biz_date} count {aggregated.get(system, 0)} "
+                    f"entries, but {counts_.rows_loaded} were loaded")
     broken = sql.run(con, "audit_entry_amounts", {"d": biz_date}).fetchall()
     if broken:
         account, entries_net, findings_net = broken[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 from conftest import entry
 
@@ -134,3 +135,40 @@ def test_help_is_complete():
         for param in command.params:
             if isinstance(param, __import__("click").Option) and param.name != "help":
                 assert param.help, f"{name} {param.opts} has no help"
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    # a MISSING_IN_V2 finding with the wrong sign: amounts no longer add up
+    ("CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
+     "amount conservation failed"),
+    # MISSING_IN_V2 findings lost: rows no longer add up
+    ("FROM diff_pairs WHERE v2_serial_no IS NULL",
+     "row conservation failed for v1"),
+])
+def test_a_broken_classification_is_caught_by_the_conservation_checks(
+        ledgers, monkeypatch, broken, message):
+    """The checks run inside every run: a classification query that loses a row or gets
+    an amount wrong makes the run fail (exit 5), with nothing committed or written."""
+    from recon import sql
+
+    original = sql.query
+
+    def sabotaged(name: str) -> str:
+        text = original(name)
+        if name == "entry_findings":
+            assert broken in text
+            replacement = ("CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact"
+                           if "amount_impact" in broken else broken + " AND FALSE")
+            text = text.replace(broken, replacement, 1)
+        return text
+
+    ledgers.entries("v1", [entry("001"), entry("002", amount="7.00")])
+    ledgers.entries("v2", [entry("001")])
+    monkeypatch.setattr(sql, "query", sabotaged)
+    run = ledgers.diff()
+    assert run.exit_code == 5
+    assert message in run.stderr
+    assert not (ledgers.out / "2026-11-01").exists()
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    assert con.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+    assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)

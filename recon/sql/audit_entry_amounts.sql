@@ -2,11 +2,12 @@
 -- Σ signed v2 − Σ signed v1 over the date's loaded entries. Every entry is either
 -- matched (impact = signed v2 − signed v1, reported once) or missing (impact = its
 -- signed amount), so the two must agree to the cent. Zero rows = amounts conserved.
+-- The per-account nets come from daily_accounts (daily_aggregates.sql, one pass over
+-- the entries; the run checks that it counts every loaded entry).
 WITH by_entries AS (
     SELECT account_id,
-           SUM(CASE WHEN system = 'v2' THEN 1 ELSE -1 END
-               * CASE direction WHEN 'C' THEN amount ELSE -amount END) AS net
-    FROM entries
+           SUM(CASE WHEN system = 'v2' THEN net ELSE -net END) AS net
+    FROM daily_accounts
     WHERE biz_date = $d
     GROUP BY account_id
 ),

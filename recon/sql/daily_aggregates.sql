@@ -18,11 +18,13 @@ GROUP BY system, legal_entity, biz_type, direction, currency;
 DELETE FROM daily_accounts WHERE biz_date = $d;
 
 -- Active accounts: one row per system × account with entries on the date, with the
--- legal_entity of its latest entry (to attribute its closing balance to an entity).
-INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries)
+-- legal_entity of its latest entry (to attribute its closing balance to an entity) and
+-- its net (Σ signed amount, which the run's amount conservation check adds up).
+INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries, net)
 SELECT $d, system, account_id,
        first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
-       count(*)
+       count(*),
+       CAST(sum(CASE direction WHEN 'C' THEN amount ELSE -amount END) AS DECIMAL(38,2))
 FROM entries
 WHERE biz_date = $d
 GROUP BY system, account_id;

@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS daily_accounts (
     system       VARCHAR NOT NULL,
     account_id   VARCHAR NOT NULL,
     legal_entity VARCHAR,          -- of the account's latest entry that date
-    entries      BIGINT NOT NULL
+    entries      BIGINT NOT NULL,
+    net          DECIMAL(38,2) NOT NULL   -- Σ signed amount (C +, D −)
 );
 
 INSERT INTO daily_flows (biz_date, system, legal_entity, biz_type, direction, currency,
@@ -28,9 +29,10 @@ SELECT biz_date, system, legal_entity, biz_type, direction, currency,
 FROM entries
 GROUP BY biz_date, system, legal_entity, biz_type, direction, currency;
 
-INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries)
+INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries, net)
 SELECT biz_date, system, account_id,
        first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
-       count(*)
+       count(*),
+       CAST(sum(CASE direction WHEN 'C' THEN amount ELSE -amount END) AS DECIMAL(38,2))
 FROM entries
 GROUP BY biz_date, system, account_id;
