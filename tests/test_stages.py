@@ -1,0 +1,97 @@
+"""--profile, the progress display, DuckDB settings, and the benchmark's own plumbing."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import entry
+
+from recon.stages import LiveProgress, Stages
+
+STAGES = ("load v1", "load v2", "match", "balances", "findings", "state", "outputs")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_profile_prints_every_stage_with_rows_and_a_total(ledgers):
+    ledgers.entries("v1", [entry("001"), entry("002")])
+    ledgers.entries("v2", [entry("001")])
+    run = ledgers.diff("--profile")
+    assert run.exit_code == 1
+    lines = run.stderr.splitlines()
+    assert lines[0].startswith("profile 2026-11-01  (2 + 1 entries)")
+    names = [line[2:12].strip() for line in lines[2:-1]]
+    assert names == list(STAGES)
+    load_v1 = next(line for line in lines if line.startswith("  load v1"))
+    assert load_v1.split()[4] == "3"          # 2 entries + 1 derived balance row
+    assert lines[-1].startswith("  total")
+    seconds = [float(line[12:21]) for line in lines[2:-1]]
+    total = float(lines[-1].split()[1])
+    assert all(s >= 0 for s in seconds) and abs(total - sum(seconds)) <= 0.0005 * 8
+
+
+def test_stages_entered_twice_are_one_row():
+    stages = Stages()
+    with stages.stage("state") as s:
+        s.rows = 5
+    with stages.stage("outputs"):
+        pass
+    with stages.stage("state"):
+        pass
+    assert [t.name for t in stages.times] == ["state", "outputs"]
+    assert stages.times[0].rows == 5
+    assert stages.total == sum(t.seconds for t in stages.times)
+
+
+def test_live_progress_shows_the_running_stage_then_a_line_per_stage():
+    out = io.StringIO()
+    progress = LiveProgress(stream=out, interval=0.01)
+    stages = Stages(on_start=progress.start, on_end=progress.end)
+    with stages.stage("match") as s:
+        time.sleep(0.05)
+        s.rows = 1234
+    progress.close()
+    text = out.getvalue()
+    assert "\r\x1b[K  match" in text and "…" in text           # redrawn while running
+    final = text.rsplit("\r\x1b[K", 1)[1]
+    assert final.startswith("  match") and "1,234 rows" in final and final.endswith("s\n")
+
+
+def test_duckdb_settings_from_options_and_bad_values(ledgers, tmp_path):
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [entry("001")])
+    spill = tmp_path / "spill"
+    run = ledgers.diff("--threads", "1", "--memory-limit", "512MB",
+                       "--temp-directory", str(spill))
+    assert run.exit_code == 0 and spill.is_dir()
+    bad = ledgers.diff("--memory-limit", "lots")
+    assert bad.exit_code == 2
+    assert "bad DuckDB setting" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    assert ledgers.diff("--threads", "0").exit_code == 2
+
+
+def test_the_benchmark_runs_end_to_end_on_a_tiny_ledger(tmp_path):
+    """make bench's runner: generate, recon three ways, baselines, BENCHMARKS-style table
+    (datacompy left out: it lives in its own environment)."""
+    out = tmp_path / "BENCH.md"
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "--sizes", "3000", "--runs", "1", "--no-datacompy",
+         "--data", str(tmp_path / "data"), "--write", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = out.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| 3,000 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1].endswith(" s") and cells[2].endswith(" GB")
+    assert cells[4].endswith(" s") and cells[6].endswith(" s")    # bare read, bare join
+    assert "not run (--no-datacompy)" in cells[8]
+    assert "| 3,000 |" in text.split("Time per stage")[1]
+    # a second run replaces its own section instead of adding one
+    subprocess.run(
+        [sys.executable, "bench/run.py", "--sizes", "3000", "--runs", "1", "--no-datacompy",
+         "--data", str(tmp_path / "data"), "--write", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=True)
+    assert out.read_text().count("<!-- bench sizes=3000 ") == 1
