@@ -87,9 +87,9 @@ def duckdb_options(command):
                         help="DuckDB worker threads (default: one per core).")(command)
 
 
-def with_overrides(config: Config, threads, memory_limit, temp_directory) -> Config:
-    changes = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit),
-                                 ("temp_directory", temp_directory)) if v is not None}
+def with_overrides(config: Config, **options) -> Config:
+    """The config with the command-line options that were given (not None) in place."""
+    changes = {name: value for name, value in options.items() if value is not None}
     return dataclasses.replace(config, **changes) if changes else config
 
 
@@ -148,13 +148,13 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
 
     Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json,
     report.md and report.html, and records the run in the state database. Rerunning a
-    date replaces its results. With --from/--to the exit code is the worst of the dates; the first
-    input error stops the backfill (the dates before it stay done).
+    date replaces its results. With --from/--to the exit code is the worst of the dates;
+    the first input error stops the backfill (the dates before it stay done).
     """
     dates = _dates(on_date, from_date, to_date)
-    config = with_overrides(load_config(config_path), threads, memory_limit, temp_directory)
-    if html is not None:
-        config = dataclasses.replace(config, html=html)
+    config = with_overrides(load_config(config_path), threads=threads,
+                            memory_limit=memory_limit, temp_directory=temp_directory,
+                            html=html)
     request = core.DiffRequest(
         v1_dir=Path(v1_dir), v2_dir=Path(v2_dir), out_dir=Path(out_dir),
         db_path=Path(db_path), config=config, command="diff",
@@ -293,7 +293,8 @@ def month_end(month, db_path, out_dir) -> None:
     checks: every date reconciled; deposit/withdrawal and other flows per legal_entity ×
     biz_type × direction equal in both systems; the same accounts active; no account's
     closing balance differing on the last day; no P1 worklist item open. Writes
-    summary.json, report.md and month-end-YYYY-MM.xlsx under OUT/month-end-YYYY-MM/.
+    summary.json, report.md, month-end-YYYY-MM.xlsx and month-end-YYYY-MM.html under
+    OUT/month-end-YYYY-MM/.
     Exit 0 for PASS, 1 for FAIL (the reasons are printed).
     """
     from recon.monthend import Month, check
