@@ -33,8 +33,6 @@ from recon.result import (
 from recon.stages import LiveProgress, Stages
 from recon.state import connect, run_lock
 
-Progress = LiveProgress
-
 TOP_ACCOUNTS = 10
 SAMPLE_ROWS = 5
 
@@ -56,7 +54,7 @@ def date_range(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def diff(request: DiffRequest, dates: list[date], *, progress: Progress | None = None,
+def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | None = None,
          on_result: Callable[[DateResult], None] | None = None,
          on_stages: Callable[[DateResult, Stages], None] | None = None) -> list[DateResult]:
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates

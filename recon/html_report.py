@@ -19,7 +19,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from recon import charts, sql
 from recon.explain import SIDE_BY_SIDE, explain
 from recon.monthend import MonthEnd
+from recon.report import money
 from recon.result import DateResult, json_money
+from recon.worklist import AGEING_BUCKETS
 
 TREND_DAYS = 30
 EXPLAINED_ACCOUNTS = 5
@@ -116,13 +118,12 @@ def month_end_data(result: MonthEnd) -> dict:
 def render_month_end(data: dict) -> str:
     main_flows = [f for f in data["flows"] if f["biz_type"] in ("DEPOSIT", "WITHDRAW")]
     pivot = data["open_work"]["by_severity_and_age"]
-    buckets = list(next(iter(pivot.values())).keys()) if pivot else []
     figures = {
         "flows": charts.flows(
             [(f"{f['legal_entity'] or '(none)'} {f['biz_type']} {f['direction']} "
               f"{f['currency']}", Decimal(f["v1_amount"]), Decimal(f["v2_amount"]))
              for f in main_flows], "deposits and withdrawals: v1 against v2"),
-        "ageing": charts.ageing([(b, sum(pivot[s][b] for s in pivot)) for b in buckets],
+        "ageing": charts.ageing([(b, sum(pivot[s][b] for s in pivot)) for b in AGEING_BUCKETS],
                                 "open worklist items at month end, by age"),
     }
     return _env.get_template("month_end.html.j2").render(
@@ -131,9 +132,8 @@ def render_month_end(data: dict) -> str:
 
 
 def _money_text(value) -> str:
-    if value is None or value == "":
-        return ""
-    return f"{Decimal(value):,.2f}"
+    """A data-section amount (an exact decimal string) as the reports show money."""
+    return "" if value is None or value == "" else money(Decimal(value))
 
 
 def _json_for_script(data: dict) -> str:
