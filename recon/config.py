@@ -23,6 +23,11 @@ Example (every key optional)::
 
     [outputs]
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
+
+    engine = "duckdb"             # or "spark": matching and classification on Spark SQL
+    [spark]
+    master = "local[2]"           # e.g. "yarn" or "k8s://..." under spark-submit
+    shuffle_partitions = 4
 """
 
 from __future__ import annotations
@@ -72,6 +77,9 @@ class Config:
     temp_directory: str | None = None
     catch_up_days: int = 7
     html: bool = True          # write report.html for each date
+    engine: str = "duckdb"     # where matching and classification run: duckdb | spark
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int = 4
     source: str | None = None  # the file this was read from, for messages
 
     def source_column(self, system: str, column: str) -> str:
@@ -96,7 +104,8 @@ def load_config(path: str | Path | None) -> Config:
 
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
-    known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs"}
+    known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "engine",
+             "spark"}
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
@@ -155,6 +164,15 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     if not isinstance(html, bool):
         raise ConfigError("outputs.html must be true or false", where)
 
+    engine = raw.get("engine", "duckdb")
+    if engine not in ("duckdb", "spark"):
+        raise ConfigError("engine must be \"duckdb\" or \"spark\"", where)
+    spark = _table(raw, "spark", where)
+    _no_unknown(spark, {"master", "shuffle_partitions"}, "spark.", where)
+    partitions = spark.get("shuffle_partitions", 4)
+    if not isinstance(partitions, int) or partitions < 1:
+        raise ConfigError("spark.shuffle_partitions must be a positive whole number", where)
+
     return Config(
         column_maps=MappingProxyType(maps),
         compare_fields=compare_fields,
@@ -165,6 +183,9 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         temp_directory=_opt_str(duck, "temp_directory", where),
         catch_up_days=catch_up,
         html=html,
+        engine=engine,
+        spark_master=_opt_str(spark, "master", where) or "local[2]",
+        spark_shuffle_partitions=partitions,
         source=where,
     )
 

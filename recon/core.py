@@ -19,6 +19,7 @@ from pathlib import Path
 
 from recon import outputs, sql, worklist
 from recon.config import Config
+from recon.engines import DuckDBEngine, engine_for
 from recon.errors import InternalError, ReconError
 from recon.load import ENTRY_RULES, LoadStats, load_dataset
 from recon.match import MatchCounts, match_entries
@@ -63,24 +64,29 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
     results = []
     with run_lock(request.db_path):
         con = connect(request.db_path, request.config)
+        engine = None
         try:
+            engine = engine_for(con, request.config)
             for biz_date in dates:
                 stages = Stages(on_start=progress.start if progress else None,
                                 on_end=progress.end if progress else None)
-                result = diff_date(con, request, biz_date, stages=stages)
+                result = diff_date(con, request, biz_date, stages=stages, engine=engine)
                 results.append(result)
                 if on_stages:
                     on_stages(result, stages)
                 if on_result:
                     on_result(result)
         finally:
+            if engine is not None:
+                engine.close()
             con.close()
     return results
 
 
 def diff_date(con, request: DiffRequest, biz_date: date, *,
-              stages: Stages | None = None) -> DateResult:
+              stages: Stages | None = None, engine=None) -> DateResult:
     stages = stages or Stages()
+    engine = engine or DuckDBEngine(con)
     started = utcnow()
     run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
@@ -91,7 +97,8 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     staging = None
     try:
         con.execute("BEGIN")
-        result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, stages)
+        result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, stages,
+                                             engine)
         with stages.stage("state"):
             con.execute(
                 "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, "
@@ -118,7 +125,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
 
 
 def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: datetime,
-               stages: Stages) -> tuple[DateResult, Path, dict]:
+               stages: Stages, engine) -> tuple[DateResult, Path, dict]:
     config = request.config
     loads: dict[str, LoadStats] = {}
     balance_loads: dict[str, LoadStats] = {}
@@ -139,11 +146,13 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     skipped = tuple(f for f in config.compare_fields if f not in fields)
 
     with stages.stage("match") as stage:
-        counts = match_entries(con, biz_date, fields)
+        engine.prepare(biz_date)
+        counts = match_entries(engine, biz_date, fields)
         stage.rows = loads["v1"].rows_loaded + loads["v2"].rows_loaded
-        stage.detail = f"{counts.matched:,} pairs"
+        stage.detail = f"{counts.matched:,} pairs on {engine.name}"
     with stages.stage("balances") as stage:
-        sql.run(con, "balance_findings", {"d": biz_date})
+        engine.run("balance_findings", {"d": biz_date})
+        engine.finish()
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
         sql.run(con, "finalize_findings",

@@ -26,15 +26,16 @@ class MatchCounts:
         return self.key_matched + self.serial_matched
 
 
-def match_entries(con, biz_date: date, fields: tuple[str, ...]) -> MatchCounts:
-    """Build run_findings (the date's entry findings) from the loaded entries."""
+def match_entries(engine, biz_date: date, fields: tuple[str, ...]) -> MatchCounts:
+    """Build run_findings (the date's entry findings) from the loaded entries, on the
+    run's engine (recon/engines.py: DuckDB, or the same queries on Spark SQL)."""
     params = {"d": biz_date}
     fields_equal = "\n         ".join(
         f"AND a.{sql.ident(f)} IS NOT DISTINCT FROM b.{sql.ident(f)}" for f in fields
     )
-    sql.run(con, "match_key", params, fields_equal=fields_equal)
-    sql.run(con, "match_serial", params)
-    sql.run(con, "diff_pairs", params)
+    engine.run("match_key", params, fields_equal=fields_equal)
+    engine.run("match_serial", params)
+    engine.run("diff_pairs", params)
     field_mismatches = "\n".join(
         sql.query("field_mismatch")
         .replace("{field_name}", sql.literal(f))
@@ -42,13 +43,13 @@ def match_entries(con, biz_date: date, fields: tuple[str, ...]) -> MatchCounts:
         .replace("{v2_field}", sql.ident(f"v2_{f}"))
         for f in fields
     )
-    sql.run(con, "entry_findings", params, field_mismatches=field_mismatches)
+    engine.run("entry_findings", params, field_mismatches=field_mismatches)
 
-    key_matched, v1_only, v2_only = con.execute(
+    ((key_matched, v1_only, v2_only),) = engine.query(
         "SELECT count(*) FILTER (WHERE v1_entry_id IS NOT NULL AND v2_entry_id IS NOT NULL), "
         "count(*) FILTER (WHERE v2_entry_id IS NULL), "
         "count(*) FILTER (WHERE v1_entry_id IS NULL) FROM key_pairs"
-    ).fetchone()
-    serial_matched = con.execute("SELECT count(*) FROM serial_pairs").fetchone()[0]
+    )
+    ((serial_matched,),) = engine.query("SELECT count(*) FROM serial_pairs")
     return MatchCounts(key_matched, serial_matched, v1_only - serial_matched,
                        v2_only - serial_matched)
