@@ -4,15 +4,15 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
 .PHONY: install demo test test-slow test-browser lint bench bench-100m bench-install clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-spark.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-spark.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*

@@ -136,6 +136,9 @@ def cli(debug: bool) -> None:
               help="Exit 1 on any finding or rejected row (any), on findings of this "
                    "severity or worse (P1..P3), or never.")
 @duckdb_options
+@click.option("--engine", type=click.Choice(("duckdb", "spark")), default=None,
+              help="Where matching and classification run (default: duckdb, or engine in "
+                   "the config). spark needs `pip install 'recon[spark]'` and Java 17.")
 @click.option("--html/--no-html", default=None,
               help="Write report.html for each date (default: yes, or [outputs] html in the "
                    "config); --no-html saves ~0.3 s a date in long backfills.")
@@ -143,7 +146,7 @@ def cli(debug: bool) -> None:
               help="Print each stage's time and rows (load v1, load v2, match, balances, "
                    "findings, state, outputs) on stderr after each date.")
 def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_path,
-         fail_on, threads, memory_limit, temp_directory, html, profile) -> None:
+         fail_on, threads, memory_limit, temp_directory, engine, html, profile) -> None:
     """Reconcile one business date, or a range of dates in order.
 
     Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json,
@@ -154,7 +157,7 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
     dates = _dates(on_date, from_date, to_date)
     config = with_overrides(load_config(config_path), threads=threads,
                             memory_limit=memory_limit, temp_directory=temp_directory,
-                            html=html)
+                            engine=engine, html=html)
     request = core.DiffRequest(
         v1_dir=Path(v1_dir), v2_dir=Path(v2_dir), out_dir=Path(out_dir),
         db_path=Path(db_path), config=config, command="diff",

@@ -116,18 +116,26 @@ class SparkEngine:
 
 
 def spark_session(config: Config):
-    """A Spark session: `[spark] master` (default local[2]) bound to loopback, UI off."""
+    """A Spark session, UI off. Under spark-submit the cluster's master is used as given;
+    otherwise `[spark] master` (default local[2]), bound to loopback when local."""
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ     # launched by spark-submit
+    master = None if submitted else config.spark_master
+    if master and master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName("recon")
+    if master:
+        builder = builder.master(master)
     builder = (
-        SparkSession.builder.master(config.spark_master).appName("recon")
+        builder
         .config("spark.ui.enabled", "false")
+        .config("spark.log.level", "ERROR")
         .config("spark.sql.session.timeZone", "Asia/Shanghai")
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.shuffle.partitions", str(config.spark_shuffle_partitions))
     )
-    if config.spark_master.startswith("local"):
+    if master and master.startswith("local"):
         builder = (builder.config("spark.driver.host", "127.0.0.1")
                    .config("spark.driver.bindAddress", "127.0.0.1"))
     spark = builder.getOrCreate()
