@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from recon import __version__, core
-from recon.config import Config, load_config
+from recon.config import ENGINES, Config, load_config
 from recon.errors import InternalError, ReconError, UsageError
 from recon.result import FAIL_ON, KINDS, DateResult
 from recon.stages import LiveProgress, Stages
@@ -136,7 +136,7 @@ def cli(debug: bool) -> None:
               help="Exit 1 on any finding or rejected row (any), on findings of this "
                    "severity or worse (P1..P3), or never.")
 @duckdb_options
-@click.option("--engine", type=click.Choice(("duckdb", "spark")), default=None,
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="Where matching and classification run (default: duckdb, or engine in "
                    "the config). spark needs `pip install 'recon[spark]'` and Java 17.")
 @click.option("--html/--no-html", default=None,

@@ -62,6 +62,7 @@ DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity"
 # Descriptive columns that may be compared. The key and the money are always compared
 # (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
 COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
+ENGINES = ("duckdb", "spark")   # where matching and classification run (recon/engines.py)
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         raise ConfigError("outputs.html must be true or false", where)
 
     engine = raw.get("engine", "duckdb")
-    if engine not in ("duckdb", "spark"):
-        raise ConfigError("engine must be \"duckdb\" or \"spark\"", where)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}", where)
     spark = _table(raw, "spark", where)
     _no_unknown(spark, {"master", "shuffle_partitions"}, "spark.", where)
     partitions = spark.get("shuffle_partitions", 4)

@@ -24,8 +24,6 @@ from recon import sql
 from recon.config import Config
 from recon.errors import ConfigError
 
-ENGINES = ("duckdb", "spark")
-
 
 class DuckDBEngine:
     name = "duckdb"
@@ -68,7 +66,7 @@ class SparkEngine:
     def prepare(self, biz_date: date) -> None:
         """Hand the date's loaded entries and balances to Spark (as Parquet)."""
         for table in ("entries", "balances"):
-            path = self.workdir / f"{table}.parquet"
+            path = self.workdir / f"{table}-{biz_date.isoformat()}.parquet"
             self.con.execute(
                 f"COPY (SELECT * FROM {table} WHERE biz_date = $d) "
                 f"TO {sql.literal(str(path))} (FORMAT parquet)", {"d": biz_date})
