@@ -27,6 +27,9 @@ Example (every key optional)::
     engine = "duckdb"             # or "spark": matching and classification on Spark SQL
     [spark]
     master = "local[2]"           # e.g. "yarn" or "k8s://..." under spark-submit
+    work_dir = "hdfs:///tmp/recon" # where Spark keeps each step's result (default: a local
+                                  # temporary directory; on a cluster, a path every
+                                  # executor can reach)
     shuffle_partitions = 4
 """
 
@@ -81,6 +84,7 @@ class Config:
     engine: str = "duckdb"     # where matching and classification run: duckdb | spark
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4
+    spark_work_dir: str | None = None
     source: str | None = None  # the file this was read from, for messages
 
     def source_column(self, system: str, column: str) -> str:
@@ -169,7 +173,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}", where)
     spark = _table(raw, "spark", where)
-    _no_unknown(spark, {"master", "shuffle_partitions"}, "spark.", where)
+    _no_unknown(spark, {"master", "shuffle_partitions", "work_dir"}, "spark.", where)
     partitions = spark.get("shuffle_partitions", 4)
     if not isinstance(partitions, int) or partitions < 1:
         raise ConfigError("spark.shuffle_partitions must be a positive whole number", where)
@@ -187,6 +191,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         engine=engine,
         spark_master=_opt_str(spark, "master", where) or "local[2]",
         spark_shuffle_partitions=partitions,
+        spark_work_dir=_opt_str(spark, "work_dir", where),
         source=where,
     )
 

@@ -129,12 +129,13 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     config = request.config
     loads: dict[str, LoadStats] = {}
     balance_loads: dict[str, LoadStats] = {}
+    engine.begin(biz_date)
     for system, dataset_dir in (("v1", request.v1_dir), ("v2", request.v2_dir)):
         with stages.stage(f"load {system}") as stage:
-            loads[system] = load_dataset(con, system=system, dataset="entries",
+            loads[system] = load_dataset(engine, system=system, dataset="entries",
                                          dataset_dir=dataset_dir, biz_date=biz_date,
                                          config=config)
-            balance_loads[system] = load_dataset(con, system=system, dataset="balances",
+            balance_loads[system] = load_dataset(engine, system=system, dataset="balances",
                                                  dataset_dir=dataset_dir, biz_date=biz_date,
                                                  config=config)
             stage.rows = loads[system].rows_read + balance_loads[system].rows_read
@@ -146,13 +147,12 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     skipped = tuple(f for f in config.compare_fields if f not in fields)
 
     with stages.stage("match") as stage:
-        engine.prepare(biz_date)
         counts = match_entries(engine, biz_date, fields)
         stage.rows = loads["v1"].rows_loaded + loads["v2"].rows_loaded
         stage.detail = f"{counts.matched:,} pairs on {engine.name}"
     with stages.stage("balances") as stage:
         engine.run("balance_findings", {"d": biz_date})
-        engine.finish()
+        engine.finish(biz_date)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
         sql.run(con, "finalize_findings",

@@ -1,28 +1,50 @@
-"""Where the matching and classification queries run: DuckDB (default) or Spark SQL.
+"""Where a date's heavy work runs: DuckDB (default) or Spark SQL.
 
-The queries are written once, in DuckDB's dialect, in recon/sql/ (match_key,
-match_serial, diff_pairs, entry_findings, balance_findings). The DuckDB engine runs them
-as they are. The Spark engine transpiles each statement with sqlglot to Spark SQL,
-materialises every `CREATE TEMP TABLE x AS SELECT ...` as a checkpointed temp view `x`
-(an `INSERT INTO x SELECT ...` as a union onto it), and at the end brings `run_findings`
-back into DuckDB as Arrow. From there on (item ids, severity, conservation, worklist,
-outputs) the run is the same for both engines: the state database stays DuckDB.
+The work is written once, in DuckDB's dialect: the typing and checking of every input
+row (recon/load.py builds it per file), and the loading, matching and classification
+queries in recon/sql/ (insert_entries, insert_balances, the rejects, match_key,
+match_serial, diff_pairs, entry_findings, balance_findings). An engine supplies only
+what differs between the two:
 
-Engine-specific code is only this module: session set-up, moving the date's entries and
-balances to Spark, and moving run_findings back. No query exists twice.
+- reading inputs: listing a partition's files and opening each one as a relation with
+  its row numbers (and, for CSV, the lines that cannot be split into the header's
+  columns);
+- running a statement: the DuckDB engine runs it as it is, in the state database's
+  transaction. The Spark engine transpiles it with sqlglot to Spark SQL and keeps every
+  `CREATE TEMP TABLE x AS SELECT ...` as a checkpointed temp view `x` (an
+  `INSERT INTO x SELECT ...` as a union onto it);
+- handing results back: the Spark engine brings the date's entries, balances, rejects
+  and findings back into the state database (DuckDB) as Arrow. From there on (item
+  ids, severity, conservation audits, worklist, outputs) both engines share one path.
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import os
 import shutil
 import tempfile
+import uuid
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from recon import sql
 from recon.config import Config
-from recon.errors import ConfigError
+from recon.errors import ConfigError, InputError
+from recon.load import (
+    OpenedFile,
+    SourceFile,
+    missing_partition,
+    no_files,
+    partition_dir,
+    partition_files,
+    source_file,
+)
+
+STATE_TABLES = ("entries", "balances", "rejects")  # what a date's load writes
 
 
 class DuckDBEngine:
@@ -30,9 +52,62 @@ class DuckDBEngine:
 
     def __init__(self, con):
         self.con = con
+        self._opened: list[str] = []
 
-    def prepare(self, biz_date: date) -> None:
-        """The date's entries and balances are already where the queries read them."""
+    def begin(self, biz_date: date) -> None:
+        """Nothing to set up: the queries read and write the state database."""
+
+    # -- reading inputs ---------------------------------------------------------------
+
+    def partition_files(self, dataset_dir: Path, dataset: str, biz_date: date,
+                        system: str) -> tuple[SourceFile, ...]:
+        return partition_files(dataset_dir, dataset, biz_date, system)
+
+    def open_source(self, source: SourceFile, index: int, temp_name: str) -> OpenedFile:
+        """Describe one file and give the relation to select it from.
+
+        CSV is read once, as text, into a temp table that numbers its rows in file
+        order; rows DuckDB cannot split into the header's columns land in a rejects
+        table."""
+        path = str(source.path)
+        try:
+            if source.format == "parquet":
+                relation = (f"read_parquet({sql.literal(path)}, file_row_number = true, "
+                            f"hive_partitioning = false)")
+                described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}")
+                columns = {name: typ for name, typ, *_ in described.fetchall()}
+                columns.pop("file_row_number", None)
+                return OpenedFile(source, relation, columns, None)
+            self._opened += [temp_name, f"{temp_name}_scans"]
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {temp_name} AS "
+                f"SELECT *, row_number() OVER () AS __ordinal "
+                f"FROM read_csv($p, header = true, all_varchar = true, delim = ',', "
+                f"quote = '\"', escape = '\"', parallel = false, hive_partitioning = false, "
+                f"store_rejects = true, rejects_table = {sql.literal(temp_name + '_rejects')}, "
+                f"rejects_scan = {sql.literal(temp_name + '_scans')})",
+                {"p": path},
+            )
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read {source.format} file: {first_line(exc)}",
+                             path) from None
+        described = self.con.execute(f"DESCRIBE {temp_name}").fetchall()
+        columns = {name: typ for name, typ, *_ in described if name != "__ordinal"}
+        # CSV data rows are numbered 1.. in file order; a row DuckDB rejected as
+        # malformed keeps its number, so the rows after it are shifted past it.
+        relation = (
+            f"(SELECT t.*, t.__ordinal + (SELECT count(*) FROM "
+            f"(SELECT line - 1 - row_number() OVER (ORDER BY line) AS before "
+            f"FROM (SELECT DISTINCT line FROM {temp_name}_rejects)) r "
+            f"WHERE r.before < t.__ordinal) AS file_row_number "
+            f"FROM {temp_name} t)"
+        )
+        return OpenedFile(source, relation, columns, f"{temp_name}_rejects")
+
+    # -- running statements -------------------------------------------------------------
+
+    def execute(self, statement: str, params: dict) -> None:
+        self.con.execute(statement, sql.bound(statement, params))
 
     def run(self, name: str, params: dict, **fragments: str) -> None:
         sql.run(self.con, name, params, **fragments)
@@ -40,15 +115,28 @@ class DuckDBEngine:
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
         return self.con.execute(text, sql.bound(text, params or {})).fetchall()
 
-    def finish(self) -> None:
-        """run_findings is already a DuckDB temp table."""
+    def clear(self, dataset: str, system: str, biz_date: date) -> None:
+        """Remove what an earlier run loaded for this date, system and dataset."""
+        where = {"d": biz_date, "s": system, "ds": dataset}
+        self.con.execute(
+            "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds", where)
+        self.con.execute(f"DELETE FROM {dataset} WHERE biz_date = $d AND system = $s",
+                         {"d": biz_date, "s": system})
+
+    def drop(self, *tables: str) -> None:
+        for table in (*tables, *self._opened):
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self._opened = []
+
+    def finish(self, biz_date: date) -> None:
+        """Everything is already in the state database."""
 
     def close(self) -> None:
         pass
 
 
 class SparkEngine:
-    """The classification on Spark SQL, transpiled from the DuckDB queries by sqlglot."""
+    """The same work on Spark SQL: inputs read by Spark, statements transpiled by sqlglot."""
 
     name = "spark"
 
@@ -61,33 +149,114 @@ class SparkEngine:
                               "pip install 'recon[spark]'", config.source) from None
         self.con = con
         self.spark = spark_session(config)
-        self.workdir = Path(tempfile.mkdtemp(prefix="recon-spark-"))
+        self._views: set[str] = set()
+        self._own_work_dir = config.spark_work_dir is None
+        self.work_dir = (config.spark_work_dir.rstrip("/") if config.spark_work_dir
+                         else tempfile.mkdtemp(prefix="recon-spark-"))
+        self.work_dir += f"/{uuid.uuid4().hex}"
+        self._steps = itertools.count(1)
 
-    def prepare(self, biz_date: date) -> None:
-        """Hand the date's loaded entries and balances to Spark (as Parquet)."""
-        for table in ("entries", "balances"):
-            path = self.workdir / f"{table}-{biz_date.isoformat()}.parquet"
-            self.con.execute(
-                f"COPY (SELECT * FROM {table} WHERE biz_date = $d) "
-                f"TO {sql.literal(str(path))} (FORMAT parquet)", {"d": biz_date})
-            self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
+    def begin(self, biz_date: date) -> None:
+        """Start a date with no views: each date's entries, balances and rejects are
+        built afresh, from that date's inputs only."""
+        self.drop(*self._views)
 
-    def run(self, name: str, params: dict, **fragments: str) -> None:
+    # -- reading inputs ---------------------------------------------------------------
+
+    def partition_files(self, dataset_dir: Path, dataset: str, biz_date: date,
+                        system: str) -> tuple[SourceFile, ...]:
+        """The partition's files, listed through Hadoop's FileSystem, so a path without
+        a scheme resolves against the cluster's default file system (HDFS, S3, ...)."""
+        jvm = self.spark._jvm
+        conf = self.spark._jsc.hadoopConfiguration()
+        root = jvm.org.apache.hadoop.fs.Path(str(dataset_dir))
+        fs = root.getFileSystem(conf)
+        if not fs.isDirectory(root):
+            raise InputError(f"{system} dataset directory not found", str(dataset_dir))
+        part = partition_dir(dataset_dir, dataset, biz_date)
+        hpart = jvm.org.apache.hadoop.fs.Path(str(part))
+        if not fs.isDirectory(hpart):
+            raise missing_partition(system, dataset, biz_date, str(part))
+        files = []
+        for status in fs.listStatus(hpart):
+            if status.isFile():
+                found = source_file(part / status.getPath().getName(), status.getLen(),
+                                    status.getModificationTime() * 1_000_000)
+                if found is not None:
+                    files.append(found)
+        if not files:
+            raise no_files(system, dataset, str(part))
+        return tuple(sorted(files, key=lambda f: f.path.name))
+
+    def open_source(self, source: SourceFile, index: int, temp_name: str) -> OpenedFile:
+        """Parquet: the file with its row index. CSV: read as lines numbered in file
+        order; a line whose field count is not the header's is malformed (as DuckDB's
+        reader rejects it), every other line is split with from_csv, all values text."""
+        from pyspark.sql import functions as F
+
+        path = str(source.path)
+        try:
+            if source.format == "parquet":
+                frame = self.spark.read.parquet(path)
+                columns = {f.name: duckdb_type(f.dataType) for f in frame.schema.fields}
+                frame = frame.select("*", F.col("_metadata.row_index").alias("file_row_number"))
+                self._view(frame, temp_name)
+                return OpenedFile(source, temp_name, columns, None)
+            first = self.spark.read.text(path).head()
+        except Exception as exc:  # pyspark raises several unrelated exception types
+            raise InputError(f"cannot read {source.format} file: {first_line(exc)}",
+                             path) from None
+        if first is None or not first[0]:
+            raise InputError("cannot read csv file: no header row", path)
+        lines = numbered_lines(self.spark, path)
+        header = next(csv.reader([first[0].lstrip("\ufeff")]))
+        columns = {name: "VARCHAR" for name in header}
+        # Fields outside quotes are separated by commas; quoted text ("" inside) is removed
+        # before they are counted.
+        fields = F.size(F.split(F.regexp_replace("value", r'"([^"]|"")*"', ""), ",", -1))
+        data = lines.where("line_no > 0").withColumn("fields", fields)
+        schema = ", ".join(f"{spark_ident(name)} STRING" for name in header)
+        rows = (data.where(F.col("fields") == len(header))
+                .select(F.from_csv("value", schema).alias("row"),
+                        F.col("line_no").alias("file_row_number"))
+                .select("row.*", "file_row_number"))
+        malformed = (data.where(F.col("fields") != len(header))
+                     .select((F.col("line_no") + 1).alias("line"),
+                             F.when(F.col("fields") > len(header), "TOO MANY COLUMNS")
+                             .otherwise("MISSING COLUMNS").alias("error_type"),
+                             F.col("value").alias("csv_line")))
+        self._view(rows, temp_name)
+        self._view(malformed, f"{temp_name}_rejects")
+        return OpenedFile(source, temp_name, columns, f"{temp_name}_rejects")
+
+    # -- running statements -------------------------------------------------------------
+
+    def execute(self, statement: str, params: dict) -> None:
+        """One CREATE [OR REPLACE] TEMP TABLE ... AS or INSERT INTO ... SELECT, as a
+        checkpointed temp view."""
         import sqlglot
         from sqlglot import exp
 
+        tree = sqlglot.parse_one(statement, read="duckdb")
+        if not isinstance(tree, exp.Create | exp.Insert):
+            raise ConfigError("the spark engine runs only CREATE TEMP TABLE ... AS and "
+                              f"INSERT INTO ... SELECT, not: {statement.strip()[:60]}")
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        frame = self._sql(tree.expression.sql("spark"), params)
+        if isinstance(tree, exp.Insert):
+            named = isinstance(tree.this, exp.Schema)  # INSERT INTO t (columns) SELECT ...
+            if named:
+                frame = frame.toDF(*(c.name for c in tree.this.expressions))
+            if target.name in self._views:
+                existing = self.spark.table(target.name)
+                frame = existing.union(frame.select(*existing.columns) if named else frame)
+        self._view(self._materialise(frame, target.name), target.name)
+
+    def run(self, name: str, params: dict, **fragments: str) -> None:
         for statement in sql.statements(name):
             for key, fragment in fragments.items():
                 statement = statement.replace("{" + key + "}", fragment)
-            tree = sqlglot.parse_one(statement, read="duckdb")
-            if not isinstance(tree, exp.Create | exp.Insert):
-                raise ConfigError(f"recon/sql/{name}.sql: the spark engine runs only "
-                                  f"CREATE TEMP TABLE ... AS and INSERT INTO ... SELECT")
-            target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-            frame = self._sql(tree.expression.sql("spark"), params)
-            if isinstance(tree, exp.Insert):
-                frame = self.spark.table(target.name).union(frame)
-            frame.localCheckpoint().createOrReplaceTempView(target.name)
+            self.execute(statement, params)
 
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
         import sqlglot
@@ -95,22 +264,92 @@ class SparkEngine:
         spark_sql = sqlglot.transpile(text, read="duckdb", write="spark")[0]
         return [tuple(row) for row in self._sql(spark_sql, params or {}).collect()]
 
-    def finish(self) -> None:
-        """Bring run_findings back into DuckDB, with the same column types."""
-        self.con.register("spark_run_findings", self.spark.table("run_findings").toArrow())
-        try:
-            self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE run_findings AS SELECT * FROM spark_run_findings")
-        finally:
-            self.con.unregister("spark_run_findings")
+    def clear(self, dataset: str, system: str, biz_date: date) -> None:
+        """Nothing: the views hold this date's rows only (see begin)."""
+
+    def drop(self, *tables: str) -> None:
+        for table in tables:
+            self.spark.catalog.dropTempView(table)
+            self._views.discard(table)
+
+    def finish(self, biz_date: date) -> None:
+        """Bring the date's entries, balances, rejects and run_findings back into the
+        state database, replacing what an earlier run of the date left there. Columns
+        are matched by name and take the state tables' types."""
+        for table in (*STATE_TABLES, "run_findings"):
+            arrow = self.spark.table(table).toArrow()
+            self.con.register("spark_rows", arrow)
+            try:
+                if table == "run_findings":
+                    self.con.execute("CREATE OR REPLACE TEMP TABLE run_findings AS "
+                                     "SELECT * FROM spark_rows")
+                else:
+                    self.con.execute(f"DELETE FROM {table} WHERE biz_date = ?", [biz_date])
+                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM spark_rows")
+            finally:
+                self.con.unregister("spark_rows")
 
     def close(self) -> None:
+        self.drop(*self._views)
+        self._remove_work_dir()
         self.spark.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _materialise(self, frame, name: str):
+        """Write a step's result to Parquet under the work directory and read it back:
+        later steps read the result, not its lineage. (localCheckpoint would do the same
+        in memory, but Spark 4.1 fails on a union of a checkpoint with itself or with
+        a checkpoint of the same source: `key not found: <column>#<id>`.)"""
+        path = f"{self.work_dir}/{next(self._steps):04d}-{name}"
+        frame.write.parquet(path)
+        return self.spark.read.parquet(path)
+
+    def _remove_work_dir(self) -> None:
+        jvm = self.spark._jvm
+        path = jvm.org.apache.hadoop.fs.Path(self.work_dir)
+        path.getFileSystem(self.spark._jsc.hadoopConfiguration()).delete(path, True)
+        if self._own_work_dir:
+            shutil.rmtree(os.path.dirname(self.work_dir), ignore_errors=True)
+
+    def _view(self, frame, name: str) -> None:
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
 
     def _sql(self, spark_sql: str, params: dict):
         args = {k: v for k, v in params.items() if f":{k}" in spark_sql}
         return self.spark.sql(spark_sql, args=args or None)
+
+
+def numbered_lines(spark, path: str):
+    """The lines of a text file with their 0-based line numbers, in file order, computed
+    in the JVM: monotonically_increasing_id() is (partition << 33) + place in the
+    partition, and the partitions are the file's splits in order, so each partition's
+    offset is the count of lines before it."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    raw = (spark.read.text(path)
+           .select("value", F.monotonically_increasing_id().alias("id"))
+           .withColumn("part", F.shiftright("id", 33)))
+    offsets = (raw.groupBy("part").count()
+               .select("part", (F.sum("count").over(Window.orderBy("part"))
+                                - F.col("count")).alias("offset")))
+    return (raw.join(F.broadcast(offsets), "part")
+            .select("value", (F.col("offset") + F.col("id") - F.shiftleft("part", 33))
+                    .alias("line_no")))
+
+
+def duckdb_type(spark_type) -> str:
+    """The DuckDB name of a Spark column type, as load.py's rules read it (decimals
+    and timestamps are what they distinguish)."""
+    from pyspark.sql import types as T
+
+    if isinstance(spark_type, T.DecimalType):
+        return f"DECIMAL({spark_type.precision},{spark_type.scale})"
+    if isinstance(spark_type, T.TimestampType | T.TimestampNTZType):
+        return "TIMESTAMP"
+    names = {T.StringType: "VARCHAR", T.DateType: "DATE", T.LongType: "BIGINT",
+             T.IntegerType: "INTEGER", T.DoubleType: "DOUBLE", T.BooleanType: "BOOLEAN"}
+    return names.get(type(spark_type), spark_type.simpleString().upper())
 
 
 def spark_session(config: Config):
@@ -128,9 +367,12 @@ def spark_session(config: Config):
     builder = (
         builder
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.log.level", "ERROR")
         .config("spark.sql.session.timeZone", "Asia/Shanghai")
         .config("spark.sql.ansi.enabled", "true")
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
         .config("spark.sql.shuffle.partitions", str(config.spark_shuffle_partitions))
     )
     if master and master.startswith("local"):
@@ -145,3 +387,12 @@ def engine_for(con, config: Config):
     if config.engine == "spark":
         return SparkEngine(con, config)
     return DuckDBEngine(con)
+
+
+def spark_ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from recon import sql
 from recon.config import Config
 from recon.errors import InputError
@@ -99,81 +97,103 @@ def partition_dir(dataset_dir: Path, dataset: str, biz_date: date) -> Path:
 
 def partition_files(dataset_dir: Path, dataset: str, biz_date: date, system: str
                     ) -> tuple[SourceFile, ...]:
-    """The readable files of one partition, in name order. Raises InputError when the
-    dataset or partition is missing or holds no .parquet / .csv file."""
+    """The readable files of one partition on the local file system, in name order.
+    Raises InputError when the dataset or partition is missing or holds no .parquet /
+    .csv file."""
     dataset_dir = Path(dataset_dir)
     if not dataset_dir.is_dir():
         raise InputError(f"{system} dataset directory not found", str(dataset_dir))
     part = partition_dir(dataset_dir, dataset, biz_date)
     if not part.is_dir():
-        raise InputError(
-            f"missing {dataset} partition for {system} on {biz_date.isoformat()}", str(part)
-        )
+        raise missing_partition(system, dataset, biz_date, str(part))
     files = []
     for path in sorted(part.iterdir()):
-        fmt = FILE_FORMATS.get(path.suffix.lower())
-        if fmt is None or path.name.startswith((".", "_")) or not path.is_file():
-            continue  # _SUCCESS markers, hidden and temporary files
-        stat = path.stat()
-        files.append(SourceFile(path, fmt, stat.st_size, stat.st_mtime_ns))
+        if path.is_file():
+            stat = path.stat()
+            source = source_file(path, stat.st_size, stat.st_mtime_ns)
+            if source is not None:
+                files.append(source)
     if not files:
-        raise InputError(f"{system} {dataset} partition holds no .parquet or .csv file",
-                         str(part))
+        raise no_files(system, dataset, str(part))
     return tuple(files)
 
 
-def load_dataset(con, *, system: str, dataset: str, dataset_dir: Path, biz_date: date,
+def source_file(path: Path, size: int, mtime_ns: int) -> SourceFile | None:
+    """The input file at `path`, or None for what a partition may hold besides data
+    (_SUCCESS markers, hidden and temporary files, other formats)."""
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None or path.name.startswith((".", "_")):
+        return None
+    return SourceFile(path, fmt, size, mtime_ns)
+
+
+def missing_partition(system: str, dataset: str, biz_date: date, where: str) -> InputError:
+    return InputError(f"missing {dataset} partition for {system} on {biz_date.isoformat()}",
+                      where)
+
+
+def no_files(system: str, dataset: str, where: str) -> InputError:
+    return InputError(f"{system} {dataset} partition holds no .parquet or .csv file", where)
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """One input file as an engine exposes it: the relation to select from (every
+    column of the file plus `file_row_number`), its {column: DuckDB type name}, and for
+    CSV the table of lines that could not be split into the header's columns (columns
+    line, error_type, csv_line), else None."""
+
+    source: SourceFile
+    relation: str
+    columns: dict[str, str]
+    malformed: str | None
+
+
+def load_dataset(engine, *, system: str, dataset: str, dataset_dir: Path, biz_date: date,
                  config: Config) -> LoadStats:
     """Read one system's partition of `dataset` and replace that date's rows in the
-    state database. Must run inside the caller's transaction."""
-    files = partition_files(dataset_dir, dataset, biz_date, system)
+    engine's `entries` (or `balances`) and `rejects`.
+
+    The engine (recon/engines.py) lists and opens the files; the typing, checking,
+    rejecting and copy numbering below are the same SQL on both engines. On DuckDB this
+    runs inside the caller's transaction on the state database; the Spark engine brings
+    the rows back to it at the end of the date."""
+    files = engine.partition_files(dataset_dir, dataset, biz_date, system)
     rules = RULES[dataset]
     stage = f"stage_{dataset}_{system}"
-    selects, params, csv_rejects, present = [], {}, [], set()
+    selects, params, opened, present = [], {}, [], set()
     for index, source in enumerate(files):
-        columns, relation = _open_source(con, source, index, f"{stage}_{index}")
-        if source.format == "csv":
-            csv_rejects.append((index, source, f"{stage}_{index}_rejects"))
+        file = engine.open_source(source, index, f"{stage}_{index}")
+        opened.append(file)
         select, file_params = _file_select(
-            source, index, relation, columns, rules, system, biz_date, config
+            source, index, file.relation, file.columns, rules, system, biz_date, config
         )
         selects.append(select)
         params.update(file_params)
-        present.update(r.column for r in rules if config.source_column(system, r.column) in columns)
+        present.update(r.column for r in rules
+                       if config.source_column(system, r.column) in file.columns)
+    malformed_tables = [file.malformed for file in opened if file.malformed is not None]
 
-    con.execute(f"DROP TABLE IF EXISTS {stage}")
-    con.execute(f"CREATE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects), params)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects),
+                   params)
     if dataset == "balances":
-        sql.run(con, "reject_duplicate_balances", stage=stage)
+        engine.run("reject_duplicate_balances", {}, stage=stage)
 
-    con.execute(
-        "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds",
-        {"d": biz_date, "s": system, "ds": dataset},
-    )
-    sql.run(con, "insert_stage_rejects", {"d": biz_date, "s": system, "ds": dataset},
-            stage=stage)
-    for _index, source, table in csv_rejects:
-        sql.run(con, "insert_csv_rejects",
-                {"d": biz_date, "s": system, "ds": dataset, "file": str(source.path)},
-                rejects=table)
+    engine.clear(dataset, system, biz_date)
+    where = {"d": biz_date, "s": system, "ds": dataset}
+    engine.run("insert_stage_rejects", where, stage=stage)
+    for file in opened:
+        if file.malformed is not None:
+            engine.run("insert_csv_rejects", {**where, "file": str(file.source.path)},
+                       rejects=file.malformed)
+    engine.run(f"insert_{dataset}", {"d": biz_date, "s": system, "stride": FILE_STRIDE},
+               stage=stage)
 
-    con.execute(f"DELETE FROM {dataset} WHERE biz_date = $d AND system = $s",
-                {"d": biz_date, "s": system})
-    sql.run(con, f"insert_{dataset}", {"d": biz_date, "s": system, "stride": FILE_STRIDE},
-            stage=stage)
-
-    staged, rejected_in_stage = con.execute(
-        f"SELECT count(*), count(reason) FROM {stage}"
-    ).fetchone()
-    malformed = sum(
-        con.execute(f"SELECT count(DISTINCT line) FROM {table}").fetchone()[0]
-        for _, _, table in csv_rejects
-    )
-    for index, _source, table in csv_rejects:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(f"DROP TABLE IF EXISTS {stage}_{index}")
-        con.execute(f"DROP TABLE IF EXISTS {stage}_{index}_scans")
-    con.execute(f"DROP TABLE {stage}")
+    ((staged, rejected_in_stage),) = engine.query(
+        f"SELECT count(*), count(reason) FROM {stage}")
+    malformed = sum(engine.query(f"SELECT count(DISTINCT line) FROM {table}")[0][0]
+                    for table in malformed_tables)
+    engine.drop(stage, *(f"{stage}_{i}" for i in range(len(opened))), *malformed_tables)
     return LoadStats(
         system=system,
         dataset=dataset,
@@ -183,47 +203,6 @@ def load_dataset(con, *, system: str, dataset: str, dataset_dir: Path, biz_date:
         rows_rejected=rejected_in_stage + malformed,
         present_columns=frozenset(present),
     )
-
-
-def _open_source(con, source: SourceFile, index: int, temp_name: str
-                 ) -> tuple[dict[str, str], str]:
-    """Describe one file; return its {column: type} and the relation to select from.
-
-    CSV is read once, as text, into a temp table that numbers its rows in file order;
-    rows DuckDB cannot split into the header's columns land in a rejects table."""
-    path = str(source.path)
-    try:
-        if source.format == "parquet":
-            relation = (f"read_parquet($p{index}, file_row_number = true, "
-                        f"hive_partitioning = false)")
-            described = con.execute(f"DESCRIBE SELECT * FROM {relation}", {f"p{index}": path})
-            columns = {name: typ for name, typ, *_ in described.fetchall()}
-            columns.pop("file_row_number", None)
-            return columns, relation
-        con.execute(f"DROP TABLE IF EXISTS {temp_name}")
-        con.execute(
-            f"CREATE TEMP TABLE {temp_name} AS "
-            f"SELECT *, row_number() OVER () AS __ordinal "
-            f"FROM read_csv($p, header = true, all_varchar = true, delim = ',', quote = '\"', "
-            f"escape = '\"', parallel = false, hive_partitioning = false, store_rejects = true, "
-            f"rejects_table = {sql.literal(temp_name + '_rejects')}, "
-            f"rejects_scan = {sql.literal(temp_name + '_scans')})",
-            {"p": path},
-        )
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read {source.format} file: {_first_line(exc)}", path) from None
-    described = con.execute(f"DESCRIBE {temp_name}").fetchall()
-    columns = {name: typ for name, typ, *_ in described if name != "__ordinal"}
-    # CSV data rows are numbered 1.. in file order; a row DuckDB rejected as malformed
-    # keeps its number, so the rows after it are shifted past it.
-    relation = (
-        f"(SELECT t.*, t.__ordinal + (SELECT count(*) FROM "
-        f"(SELECT line - 1 - row_number() OVER (ORDER BY line) AS before "
-        f"FROM (SELECT DISTINCT line FROM {temp_name}_rejects)) r "
-        f"WHERE r.before < t.__ordinal) AS file_row_number "
-        f"FROM {temp_name} t)"
-    )
-    return columns, relation
 
 
 def _file_select(source: SourceFile, index: int, relation: str, columns: dict[str, str],
@@ -261,8 +240,6 @@ def _file_select(source: SourceFile, index: int, relation: str, columns: dict[st
     params = {f"f{index}": path}
     if f"$d{index}" in select:
         params[f"d{index}"] = biz_date
-    if source.format == "parquet":
-        params[f"p{index}"] = path
     return select, params
 
 
@@ -309,22 +286,29 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
         reason = f"CASE {' '.join(checks)} END" if checks else None
         return f"TRY_CAST({col} AS DECIMAL(18,2))", reason
     text = f"CAST({col} AS VARCHAR)"
-    good = sql.literal(AMOUNT_RE if rule.kind == "amount" else MONEY_RE)
+    good = AMOUNT_RE if rule.kind == "amount" else MONEY_RE
     negative = (
-        f"WHEN regexp_full_match({text}, {sql.literal(NEGATIVE_RE)}) THEN 'negative {name}' "
+        f"WHEN {_full_match(text, NEGATIVE_RE)} THEN 'negative {name}' "
         if rule.kind == "amount" else ""
     )
     reason = (
         f"CASE WHEN {text} IS NULL OR {text} = '' THEN {_nullable(rule, f'missing {name}')} "
-        f"WHEN regexp_full_match({text}, {good}) THEN NULL "
+        f"WHEN {_full_match(text, good)} THEN NULL "
         f"{negative}"
-        f"WHEN regexp_full_match({text}, {sql.literal(TOO_PRECISE_RE)}) "
-        f"THEN '{name} has more than 2 decimals' "
-        f"WHEN regexp_full_match({text}, {sql.literal(TOO_LARGE_RE)}) THEN '{name} out of range' "
+        f"WHEN {_full_match(text, TOO_PRECISE_RE)} THEN '{name} has more than 2 decimals' "
+        f"WHEN {_full_match(text, TOO_LARGE_RE)} THEN '{name} out of range' "
         f"ELSE 'unparseable {name}' END"
     )
-    value = f"CASE WHEN regexp_full_match({text}, {good}) THEN CAST({text} AS DECIMAL(18,2)) END"
+    value = f"CASE WHEN {_full_match(text, good)} THEN CAST({text} AS DECIMAL(18,2)) END"
     return value, reason
+
+
+def _full_match(text: str, pattern: str) -> str:
+    """`text` matches the whole of `pattern`. Written as regexp_matches with anchors
+    (\\z is the very end, not before a final newline): RE2 and Java regexes read it
+    alike and sqlglot carries it to Spark's RLIKE, where DuckDB's regexp_full_match has
+    no Spark twin."""
+    return f"regexp_matches({text}, {sql.literal('^(?:' + pattern + ')' + chr(92) + 'z')})"
 
 
 def _nullable(rule: Rule, message: str) -> str:
@@ -338,8 +322,3 @@ def _is_temporal(src_type: str) -> bool:
 def _decimal_type(src_type: str) -> tuple[int, int] | None:
     match = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", src_type.upper())
     return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _first_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
