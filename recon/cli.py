@@ -16,11 +16,12 @@ import traceback
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import MappingProxyType
 
 import click
 
 from recon import __version__, core
-from recon.config import ENGINES, Config, load_config
+from recon.config import ENGINES, Config, load_config, table_names
 from recon.errors import InternalError, ReconError, UsageError
 from recon.result import FAIL_ON, KINDS, DateResult
 from recon.stages import LiveProgress, Stages
@@ -93,6 +94,18 @@ def with_overrides(config: Config, **options) -> Config:
     return dataclasses.replace(config, **changes) if changes else config
 
 
+def with_tables(config: Config, **databases: str | None) -> MappingProxyType | None:
+    """The config's source tables with each system given --vN-table DATABASE reading
+    DATABASE.entries and DATABASE.balances; None when no such option was given."""
+    if not any(databases.values()):
+        return None
+    return MappingProxyType({
+        system: MappingProxyType(table_names(databases[system]))
+        if databases.get(system) else config.tables[system]
+        for system in config.tables
+    })
+
+
 db_option = click.option(
     "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
     help="The state database (DuckDB file).",
@@ -124,10 +137,14 @@ def cli(debug: bool) -> None:
 @click.option("--from", "from_date", metavar="YYYY-MM-DD",
               help="First date of a backfill (with --to); dates run one by one, in order.")
 @click.option("--to", "to_date", metavar="YYYY-MM-DD", help="Last date of a backfill.")
-@click.option("--v1", "v1_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--v1", "v1_dir", type=click.Path(file_okay=False),
               help="The v1 dataset directory (holding entries/ and balances/).")
-@click.option("--v2", "v2_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--v2", "v2_dir", type=click.Path(file_okay=False),
               help="The v2 dataset directory.")
+@click.option("--v1-table", metavar="DATABASE",
+              help="Read v1 from metastore tables DATABASE.entries and DATABASE.balances "
+                   "(partitioned by biz_date) instead of --v1; spark engine only.")
+@click.option("--v2-table", metavar="DATABASE", help="The same for v2.")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True,
               type=click.Path(file_okay=False), help="Outputs go to OUT/<biz_date>/.")
 @db_option
@@ -145,8 +162,9 @@ def cli(debug: bool) -> None:
 @click.option("--profile", is_flag=True,
               help="Print each stage's time and rows (load v1, load v2, match, balances, "
                    "findings, state, outputs) on stderr after each date.")
-def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_path,
-         fail_on, threads, memory_limit, temp_directory, engine, html, profile) -> None:
+def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_dir, db_path,
+         config_path, fail_on, threads, memory_limit, temp_directory, engine, html,
+         profile) -> None:
     """Reconcile one business date, or a range of dates in order.
 
     Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json,
@@ -155,12 +173,13 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, out_dir, db_path, config_p
     the first input error stops the backfill (the dates before it stay done).
     """
     dates = _dates(on_date, from_date, to_date)
-    config = with_overrides(load_config(config_path), threads=threads,
-                            memory_limit=memory_limit, temp_directory=temp_directory,
-                            engine=engine, html=html)
+    config = load_config(config_path)
+    config = with_overrides(config, threads=threads, memory_limit=memory_limit,
+                            temp_directory=temp_directory, engine=engine, html=html,
+                            tables=with_tables(config, v1=v1_table, v2=v2_table))
     request = core.DiffRequest(
-        v1_dir=Path(v1_dir), v2_dir=Path(v2_dir), out_dir=Path(out_dir),
-        db_path=Path(db_path), config=config, command="diff",
+        v1_dir=Path(v1_dir) if v1_dir else None, v2_dir=Path(v2_dir) if v2_dir else None,
+        out_dir=Path(out_dir), db_path=Path(db_path), config=config, command="diff",
     )
     codes = []
 

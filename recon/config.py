@@ -5,6 +5,10 @@ Example (every key optional)::
     [sources.v1.columns]          # contract column = source column
     account_id = "acct_no"
 
+    [sources.v2]                  # spark engine: read metastore tables, not files
+    table = "ledger_v2"           # its tables ledger_v2.entries and ledger_v2.balances
+    entries_table = "ods.acct2_entries"   # or name either table on its own
+
     [compare]
     fields = ["currency", "biz_type", "biz_order_no", "legal_entity", "subject_code"]
     ignore = ["biz_type"]
@@ -31,6 +35,9 @@ Example (every key optional)::
                                   # temporary directory; on a cluster, a path every
                                   # executor can reach)
     shuffle_partitions = 4
+    [spark.conf]                  # any other Spark setting, e.g. a metastore
+    "spark.sql.catalogImplementation" = "hive"
+    "spark.hadoop.hive.metastore.uris" = "thrift://metastore:9083"
 """
 
 from __future__ import annotations
@@ -85,11 +92,25 @@ class Config:
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4
     spark_work_dir: str | None = None
+    spark_conf: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # {system: {"entries": table, "balances": table}}: metastore tables to read (spark)
+    tables: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({s: MappingProxyType({}) for s in SYSTEMS})
+    )
     source: str | None = None  # the file this was read from, for messages
 
     def source_column(self, system: str, column: str) -> str:
         """The column name in `system`'s files that holds contract column `column`."""
         return self.column_maps[system].get(column, column)
+
+    def source_table(self, system: str, dataset: str) -> str | None:
+        """The metastore table holding `system`'s `dataset`, if it is read from one."""
+        return self.tables[system].get(dataset)
+
+
+def table_names(database: str) -> dict[str, str]:
+    """The entries and balances tables of a system's database (as --v1-table names it)."""
+    return {"entries": f"{database}.entries", "balances": f"{database}.balances"}
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -114,11 +135,20 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
+    tables: dict[str, MappingProxyType] = {}
     sources = _table(raw, "sources", where)
     _no_unknown(sources, set(SYSTEMS), "sources.", where)
     for system in SYSTEMS:
         src = _table(sources, system, where, f"sources.{system}")
-        _no_unknown(src, {"columns"}, f"sources.{system}.", where)
+        _no_unknown(src, {"columns", "table", "entries_table", "balances_table"},
+                    f"sources.{system}.", where)
+        database = _opt_str(src, "table", where, f"sources.{system}.")
+        named = table_names(database) if database else {}
+        for dataset in ("entries", "balances"):
+            table = _opt_str(src, f"{dataset}_table", where, f"sources.{system}.")
+            if table:
+                named[dataset] = table
+        tables[system] = MappingProxyType(named)
         cols = _table(src, "columns", where, f"sources.{system}.columns")
         for contract_name, source_name in cols.items():
             if contract_name not in ENTRY_COLUMNS + BALANCE_COLUMNS:
@@ -173,7 +203,11 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}", where)
     spark = _table(raw, "spark", where)
-    _no_unknown(spark, {"master", "shuffle_partitions", "work_dir"}, "spark.", where)
+    _no_unknown(spark, {"master", "shuffle_partitions", "work_dir", "conf"}, "spark.", where)
+    spark_conf = _table(spark, "conf", where, "spark.conf")
+    for key, value in spark_conf.items():
+        if not isinstance(value, str | int | bool):
+            raise ConfigError(f"spark.conf.{key} must be a string, number or boolean", where)
     partitions = spark.get("shuffle_partitions", 4)
     if not isinstance(partitions, int) or partitions < 1:
         raise ConfigError("spark.shuffle_partitions must be a positive whole number", where)
@@ -184,14 +218,17 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         p1_amount=p1,
         p2_amount=p2,
         threads=threads,
-        memory_limit=_opt_str(duck, "memory_limit", where),
-        temp_directory=_opt_str(duck, "temp_directory", where),
+        memory_limit=_opt_str(duck, "memory_limit", where, "duckdb."),
+        temp_directory=_opt_str(duck, "temp_directory", where, "duckdb."),
         catch_up_days=catch_up,
         html=html,
         engine=engine,
-        spark_master=_opt_str(spark, "master", where) or "local[2]",
+        spark_master=_opt_str(spark, "master", where, "spark.") or "local[2]",
         spark_shuffle_partitions=partitions,
-        spark_work_dir=_opt_str(spark, "work_dir", where),
+        spark_work_dir=_opt_str(spark, "work_dir", where, "spark."),
+        spark_conf=MappingProxyType({k: str(v).lower() if isinstance(v, bool) else str(v)
+                                     for k, v in spark_conf.items()}),
+        tables=MappingProxyType(tables),
         source=where,
     )
 
@@ -221,8 +258,8 @@ def _decimal(value: Any, key: str, where: str) -> Decimal:
     return result
 
 
-def _opt_str(table: dict, key: str, where: str) -> str | None:
+def _opt_str(table: dict, key: str, where: str, prefix: str) -> str | None:
     value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"duckdb.{key} must be a string", where)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigError(f"{prefix}{key} must be a non-empty string", where)
     return value

@@ -20,8 +20,8 @@ from pathlib import Path
 from recon import outputs, sql, worklist
 from recon.config import Config
 from recon.engines import DuckDBEngine, engine_for
-from recon.errors import InternalError, ReconError
-from recon.load import ENTRY_RULES, LoadStats, load_dataset
+from recon.errors import ConfigError, InternalError, ReconError
+from recon.load import ENTRY_RULES, LoadStats, Table, load_dataset
 from recon.match import MatchCounts, match_entries
 from recon.result import (
     KINDS,
@@ -40,12 +40,40 @@ SAMPLE_ROWS = 5
 
 @dataclass(frozen=True)
 class DiffRequest:
-    v1_dir: Path
-    v2_dir: Path
+    v1_dir: Path | None   # None when the system is read from metastore tables
+    v2_dir: Path | None
     out_dir: Path
     db_path: Path
     config: Config
     command: str = "diff"
+
+    def location(self, system: str, dataset: str) -> Path | Table:
+        """Where `system`'s `dataset` is read from: a metastore table (config or
+        --v1-table / --v2-table), else the dataset directory."""
+        table = self.config.source_table(system, dataset)
+        if table is not None:
+            return Table(table)
+        return self.v1_dir if system == "v1" else self.v2_dir
+
+    def check(self) -> None:
+        """Every system must have its inputs named, and tables need the spark engine."""
+        for system, directory in (("v1", self.v1_dir), ("v2", self.v2_dir)):
+            for dataset in ("entries", "balances"):
+                table = self.config.source_table(system, dataset)
+                if table is None and directory is None:
+                    raise ConfigError(f"no {system} {dataset}: give --{system} DIR or "
+                                      f"--{system}-table DATABASE", self.config.source)
+                if table is not None and self.config.engine != "spark":
+                    raise ConfigError(f"{system} {dataset} is a table ({table}); tables are "
+                                      f"read by the spark engine (--engine spark)",
+                                      self.config.source)
+
+    def described(self, system: str) -> str:
+        """The system's inputs as the run log records them."""
+        directory = self.v1_dir if system == "v1" else self.v2_dir
+        tables = [self.config.source_table(system, d) for d in ("entries", "balances")]
+        named = [f"table:{t}" for t in tables if t] + ([str(directory)] if directory else [])
+        return ", ".join(named)
 
 
 def date_range(start: date, end: date) -> Iterator[date]:
@@ -61,6 +89,7 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
     before it stay committed) and raises it. `progress` sees each stage start and end;
     `on_stages` gets each date's timed stages (for --profile)."""
+    request.check()
     results = []
     with run_lock(request.db_path):
         con = connect(request.db_path, request.config)
@@ -92,7 +121,8 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     con.execute(
         "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir) "
         "VALUES (?, ?, ?, ?, 'running', ?, ?)",
-        [run_id, biz_date, request.command, started, str(request.v1_dir), str(request.v2_dir)],
+        [run_id, biz_date, request.command, started, request.described("v1"),
+         request.described("v2")],
     )
     staging = None
     try:
@@ -130,14 +160,13 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     loads: dict[str, LoadStats] = {}
     balance_loads: dict[str, LoadStats] = {}
     engine.begin(biz_date)
-    for system, dataset_dir in (("v1", request.v1_dir), ("v2", request.v2_dir)):
+    for system in ("v1", "v2"):
         with stages.stage(f"load {system}") as stage:
-            loads[system] = load_dataset(engine, system=system, dataset="entries",
-                                         dataset_dir=dataset_dir, biz_date=biz_date,
-                                         config=config)
-            balance_loads[system] = load_dataset(engine, system=system, dataset="balances",
-                                                 dataset_dir=dataset_dir, biz_date=biz_date,
-                                                 config=config)
+            loads[system], balance_loads[system] = (
+                load_dataset(engine, system=system, dataset=dataset,
+                             location=request.location(system, dataset), biz_date=biz_date,
+                             config=config)
+                for dataset in ("entries", "balances"))
             stage.rows = loads[system].rows_read + balance_loads[system].rows_read
             stage.detail = (f"{loads[system].rows_read:,} entries, "
                             f"{balance_loads[system].rows_read:,} balances")

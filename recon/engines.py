@@ -37,6 +37,7 @@ from recon.errors import ConfigError, InputError
 from recon.load import (
     OpenedFile,
     SourceFile,
+    Table,
     missing_partition,
     no_files,
     partition_dir,
@@ -59,11 +60,15 @@ class DuckDBEngine:
 
     # -- reading inputs ---------------------------------------------------------------
 
-    def partition_files(self, dataset_dir: Path, dataset: str, biz_date: date,
+    def partition_files(self, location: Path | Table, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:
-        return partition_files(dataset_dir, dataset, biz_date, system)
+        if isinstance(location, Table):
+            raise ConfigError(f"{system} {dataset} is a table ({location.name}); tables are "
+                              f"read by the spark engine (--engine spark)")
+        return partition_files(location, dataset, biz_date, system)
 
-    def open_source(self, source: SourceFile, index: int, temp_name: str) -> OpenedFile:
+    def open_source(self, source: SourceFile, index: int, temp_name: str,
+                    biz_date: date) -> OpenedFile:
         """Describe one file and give the relation to select it from.
 
         CSV is read once, as text, into a temp table that numbers its rows in file
@@ -163,10 +168,14 @@ class SparkEngine:
 
     # -- reading inputs ---------------------------------------------------------------
 
-    def partition_files(self, dataset_dir: Path, dataset: str, biz_date: date,
+    def partition_files(self, location: Path | Table, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:
         """The partition's files, listed through Hadoop's FileSystem, so a path without
-        a scheme resolves against the cluster's default file system (HDFS, S3, ...)."""
+        a scheme resolves against the cluster's default file system (HDFS, S3, ...).
+        A metastore table is one source: the rows of its biz_date partition."""
+        if isinstance(location, Table):
+            return (self._table_source(location, dataset, biz_date, system),)
+        dataset_dir = location
         jvm = self.spark._jvm
         conf = self.spark._jsc.hadoopConfiguration()
         root = jvm.org.apache.hadoop.fs.Path(str(dataset_dir))
@@ -188,13 +197,36 @@ class SparkEngine:
             raise no_files(system, dataset, str(part))
         return tuple(sorted(files, key=lambda f: f.path.name))
 
-    def open_source(self, source: SourceFile, index: int, temp_name: str) -> OpenedFile:
+    def _table_source(self, table: Table, dataset: str, biz_date: date,
+                      system: str) -> SourceFile:
+        from pyspark.sql import functions as F
+
+        try:
+            if not self.spark.catalog.tableExists(table.name):
+                raise InputError(f"{system} {dataset} table not found", table.name)
+            frame = self.spark.table(table.name)
+            if "biz_date" not in frame.columns:
+                raise InputError(f"{system} {dataset} table has no biz_date column", table.name)
+            if frame.where(F.col("biz_date").try_cast("date") == F.lit(biz_date)).isEmpty():
+                raise missing_partition(system, dataset, biz_date, table.name)
+        except InputError:
+            raise
+        except Exception as exc:  # pyspark raises several unrelated exception types
+            raise InputError(f"cannot read table: {first_line(exc)}", table.name) from None
+        return SourceFile(Path(table.name), "table", 0, 0)
+
+    def open_source(self, source: SourceFile, index: int, temp_name: str,
+                    biz_date: date) -> OpenedFile:
         """Parquet: the file with its row index. CSV: read as lines numbered in file
         order; a line whose field count is not the header's is malformed (as DuckDB's
-        reader rejects it), every other line is split with from_csv, all values text."""
+        reader rejects it), every other line is split with from_csv, all values text.
+        A table: its rows of the date, each with its file and row index in that file
+        (so file-based tables only: Parquet, as Hive and Spark write them)."""
         from pyspark.sql import functions as F
 
         path = str(source.path)
+        if source.format == "table":
+            return self._open_table(source, temp_name, biz_date)
         try:
             if source.format == "parquet":
                 frame = self.spark.read.parquet(path)
@@ -228,6 +260,28 @@ class SparkEngine:
         self._view(rows, temp_name)
         self._view(malformed, f"{temp_name}_rejects")
         return OpenedFile(source, temp_name, columns, f"{temp_name}_rejects")
+
+    def _open_table(self, source: SourceFile, temp_name: str, biz_date: date) -> OpenedFile:
+        from pyspark.sql import functions as F
+
+        name = str(source.path)
+        try:
+            frame = self.spark.table(name).where(
+                F.col("biz_date").try_cast("date") == F.lit(biz_date))
+            columns = {f.name: duckdb_type(f.dataType) for f in frame.schema.fields}
+            frame = frame.select("*", F.col("_metadata.file_path").alias("__source_file"),
+                                 F.col("_metadata.row_index").alias("file_row_number"))
+            # Files are numbered in name order on the driver (a window over every row
+            # would gather them in one task); the list is small.
+            paths = sorted(r[0] for r in frame.select("__source_file").distinct().collect())
+        except Exception as exc:  # pyspark raises several unrelated exception types
+            raise InputError(f"cannot read table rows with their file and row index "
+                             f"(Parquet tables only): {first_line(exc)}", name) from None
+        numbers = self.spark.createDataFrame(list(enumerate(paths)),
+                                             "__file_index BIGINT, __source_file STRING")
+        self._view(frame.join(F.broadcast(numbers), "__source_file"), temp_name)
+        return OpenedFile(source, temp_name, columns, None, file_column="__source_file",
+                          file_index_column="__file_index")
 
     # -- running statements -------------------------------------------------------------
 
@@ -377,7 +431,15 @@ def spark_session(config: Config):
     )
     if master and master.startswith("local"):
         builder = (builder.config("spark.driver.host", "127.0.0.1")
-                   .config("spark.driver.bindAddress", "127.0.0.1"))
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   # a local session's catalog lives as long as the session: keep its
+                   # warehouse out of the working directory
+                   .config("spark.sql.warehouse.dir",
+                           os.path.join(tempfile.gettempdir(), "recon-spark-warehouse")))
+    for key, value in config.spark_conf.items():
+        builder = builder.config(key, value)
+    if config.spark_conf.get("spark.sql.catalogImplementation") == "hive":
+        builder = builder.enableHiveSupport()
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

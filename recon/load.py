@@ -137,6 +137,14 @@ def no_files(system: str, dataset: str, where: str) -> InputError:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A metastore table holding one system's dataset, with a biz_date column (its
+    partition column). Read by the spark engine."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class OpenedFile:
     """One input file as an engine exposes it: the relation to select from (every
     column of the file plus `file_row_number`), its {column: DuckDB type name}, and for
@@ -147,10 +155,14 @@ class OpenedFile:
     relation: str
     columns: dict[str, str]
     malformed: str | None
+    # A table spans many files: the relation's columns naming each row's file and that
+    # file's number (else the file is `source`, numbered by its place in the partition).
+    file_column: str | None = None
+    file_index_column: str | None = None
 
 
-def load_dataset(engine, *, system: str, dataset: str, dataset_dir: Path, biz_date: date,
-                 config: Config) -> LoadStats:
+def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
+                 biz_date: date, config: Config) -> LoadStats:
     """Read one system's partition of `dataset` and replace that date's rows in the
     engine's `entries` (or `balances`) and `rejects`.
 
@@ -158,16 +170,14 @@ def load_dataset(engine, *, system: str, dataset: str, dataset_dir: Path, biz_da
     rejecting and copy numbering below are the same SQL on both engines. On DuckDB this
     runs inside the caller's transaction on the state database; the Spark engine brings
     the rows back to it at the end of the date."""
-    files = engine.partition_files(dataset_dir, dataset, biz_date, system)
+    files = engine.partition_files(location, dataset, biz_date, system)
     rules = RULES[dataset]
     stage = f"stage_{dataset}_{system}"
     selects, params, opened, present = [], {}, [], set()
     for index, source in enumerate(files):
-        file = engine.open_source(source, index, f"{stage}_{index}")
+        file = engine.open_source(source, index, f"{stage}_{index}", biz_date)
         opened.append(file)
-        select, file_params = _file_select(
-            source, index, file.relation, file.columns, rules, system, biz_date, config
-        )
+        select, file_params = _file_select(file, index, rules, system, biz_date, config)
         selects.append(select)
         params.update(file_params)
         present.update(r.column for r in rules
@@ -205,10 +215,10 @@ def load_dataset(engine, *, system: str, dataset: str, dataset_dir: Path, biz_da
     )
 
 
-def _file_select(source: SourceFile, index: int, relation: str, columns: dict[str, str],
-                 rules: tuple[Rule, ...], system: str, biz_date: date, config: Config
-                 ) -> tuple[str, dict]:
-    """The SELECT that types and checks every row of one file."""
+def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: str,
+                 biz_date: date, config: Config) -> tuple[str, dict]:
+    """The SELECT that types and checks every row of one file (or table)."""
+    source, columns = file.source, file.columns
     path = str(source.path)
     values, reasons = [], []
     for rule in rules:
@@ -229,15 +239,21 @@ def _file_select(source: SourceFile, index: int, relation: str, columns: dict[st
             f"THEN 'biz_date disagrees with partition' END"
         )
     reason_sql = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL"
+    # Rows are numbered from 1: Parquet's (and a table's) row index counts from 0, the
+    # CSV readers' numbering from 1.
+    first_row = 0 if source.format == "csv" else 1
+    file_sql, index_sql, params = f"$f{index}", str(index), {f"f{index}": path}
+    if file.file_column is not None:
+        file_sql, index_sql, params = (f"src.{sql.ident(file.file_column)}",
+                                       f"src.{sql.ident(file.file_index_column)}", {})
     select = (
-        f"SELECT $f{index} AS source_file, {index} AS file_index, "
-        f"CAST(src.file_row_number AS BIGINT) + {1 if source.format == 'parquet' else 0} "
+        f"SELECT {file_sql} AS source_file, {index_sql} AS file_index, "
+        f"CAST(src.file_row_number AS BIGINT) + {first_row} "
         f"AS source_row,\n  " + ",\n  ".join(values) + f",\n  {reason_sql} AS reason,\n"
         f"  CASE WHEN {reason_sql} IS NOT NULL THEN "
         f"CAST(to_json(struct_pack({_raw_fields(columns)})) AS VARCHAR) END AS raw\n"
-        f"FROM {relation} AS src"
+        f"FROM {file.relation} AS src"
     )
-    params = {f"f{index}": path}
     if f"$d{index}" in select:
         params[f"d{index}"] = biz_date
     return select, params

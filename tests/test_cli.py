@@ -46,7 +46,11 @@ def test_exit_2_on_bad_usage(ledgers):
     assert run.exit_code == 2 and "give --date" in run.stderr
     run = ledgers.diff("--from", "2026-11-02", "--to", "2026-11-01")
     assert run.exit_code == 2 and "before --from" in run.stderr
-    assert ledgers.invoke("diff", "--date", "2026-11-01").exit_code == 2  # no --v1/--v2
+    run = ledgers.invoke("diff", "--date", "2026-11-01", "--v1", str(ledgers.v1))
+    assert run.exit_code == 2 and "no v2 entries: give --v2 DIR or --v2-table" in run.stderr
+    # tables are read by the spark engine only; the check comes before any Spark start
+    run = ledgers.diff("--v2-table", "ledger_v2")
+    assert run.exit_code == 2 and "read by the spark engine (--engine spark)" in run.stderr
 
 
 def test_exit_2_on_bad_config(ledgers, tmp_path):
@@ -57,6 +61,10 @@ def test_exit_2_on_bad_config(ledgers, tmp_path):
         ('[compare]\nfields = ["amount"]\n', "'amount' is not a comparable field"),
         ('[severity]\np1_amount = 10.5\n', "quoted decimal string"),
         ('[sources.v3.columns]\na = "b"\n', "unknown key 'sources.v3'"),
+        ('[sources.v1]\ntable = ""\n', "sources.v1.table must be a non-empty string"),
+        ('engine = "spark"\n[spark.conf]\n"spark.x" = [1]\n',
+         "spark.conf.spark.x must be a string"),
+        ('[sources.v1]\nentries_table = "db.e"\n', "v1 entries is a table (db.e)"),
     ]:
         config = tmp_path / "bad.toml"
         config.write_text(text)
@@ -172,3 +180,20 @@ def test_a_broken_classification_is_caught_by_the_conservation_checks(
     con = duckdb.connect(str(ledgers.db), read_only=True)
     assert con.execute("SELECT status FROM runs").fetchall() == [("failed",)]
     assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
+
+
+def test_source_tables_from_the_config_and_the_options():
+    from recon.cli import with_tables
+    from recon.config import parse_config
+
+    config = parse_config({"engine": "spark", "sources": {
+        "v1": {"table": "ledger_v1", "balances_table": "dw.v1_day_end"},
+        "v2": {"columns": {"account_id": "acct"}}}})
+    assert [config.source_table("v1", d) for d in ("entries", "balances")] == [
+        "ledger_v1.entries", "dw.v1_day_end"]
+    assert config.source_table("v2", "entries") is None
+    tables = with_tables(config, v1=None, v2="ledger_v2")
+    assert dict(tables["v2"]) == {"entries": "ledger_v2.entries",
+                                  "balances": "ledger_v2.balances"}
+    assert tables["v1"] == config.tables["v1"]  # an option replaces only its own system
+    assert with_tables(config, v1=None, v2=None) is None
