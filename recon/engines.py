@@ -160,6 +160,7 @@ class SparkEngine:
                          else tempfile.mkdtemp(prefix="recon-spark-"))
         self.work_dir += f"/{uuid.uuid4().hex}"
         self._steps = itertools.count(1)
+        self._paths: dict[str, str] = {}   # view -> the Parquet directory of its rows
 
     def begin(self, biz_date: date) -> None:
         """Start a date with no views: each date's entries, balances and rejects are
@@ -329,17 +330,25 @@ class SparkEngine:
     def finish(self, biz_date: date) -> None:
         """Bring the date's entries, balances, rejects and run_findings back into the
         state database, replacing what an earlier run of the date left there. Columns
-        are matched by name and take the state tables' types."""
+        are matched by name and take the state tables' types.
+
+        A local work directory holds each view's Parquet files, which DuckDB streams
+        from; otherwise (HDFS, S3 on a cluster) the rows come through the driver as
+        Arrow, within spark.driver.memory."""
         for table in (*STATE_TABLES, "run_findings"):
-            arrow = self.spark.table(table).toArrow()
-            self.con.register("spark_rows", arrow)
+            path = self._paths[table]
+            if "://" not in path or path.startswith("file:"):
+                local = path.removeprefix("file://").removeprefix("file:")
+                rows = f"SELECT * FROM read_parquet({sql.literal(local + '/*.parquet')})"
+            else:
+                self.con.register("spark_rows", self.spark.table(table).toArrow())
+                rows = "SELECT * FROM spark_rows"
             try:
                 if table == "run_findings":
-                    self.con.execute("CREATE OR REPLACE TEMP TABLE run_findings AS "
-                                     "SELECT * FROM spark_rows")
+                    self.con.execute(f"CREATE OR REPLACE TEMP TABLE run_findings AS {rows}")
                 else:
                     self.con.execute(f"DELETE FROM {table} WHERE biz_date = ?", [biz_date])
-                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM spark_rows")
+                    self.con.execute(f"INSERT INTO {table} BY NAME {rows}")
             finally:
                 self.con.unregister("spark_rows")
 
@@ -355,6 +364,7 @@ class SparkEngine:
         a checkpoint of the same source: `key not found: <column>#<id>`.)"""
         path = f"{self.work_dir}/{next(self._steps):04d}-{name}"
         frame.write.parquet(path)
+        self._paths[name] = path
         return self.spark.read.parquet(path)
 
     def _remove_work_dir(self) -> None:
