@@ -11,11 +11,12 @@ what differs between the two:
   columns);
 - running a statement: the DuckDB engine runs it as it is, in the state database's
   transaction. The Spark engine transpiles it with sqlglot to Spark SQL and keeps every
-  `CREATE TEMP TABLE x AS SELECT ...` as a checkpointed temp view `x` (an
-  `INSERT INTO x SELECT ...` as a union onto it);
+  `CREATE TEMP TABLE x AS SELECT ...` as a temp view `x` over the step's result, written
+  as Parquet to a work directory (an `INSERT INTO x SELECT ...` as a union onto it);
 - handing results back: the Spark engine brings the date's entries, balances, rejects
-  and findings back into the state database (DuckDB) as Arrow. From there on (item
-  ids, severity, conservation audits, worklist, outputs) both engines share one path.
+  and findings back into the state database (DuckDB), which reads the steps' Parquet
+  files. From there on (item ids, severity, conservation audits, daily aggregates,
+  worklist, outputs) both engines share one path.
 """
 
 from __future__ import annotations
@@ -163,9 +164,10 @@ class SparkEngine:
         self._paths: dict[str, str] = {}   # view -> the Parquet directory of its rows
 
     def begin(self, biz_date: date) -> None:
-        """Start a date with no views: each date's entries, balances and rejects are
-        built afresh, from that date's inputs only."""
+        """Start a date with no views and an empty work directory: each date's entries,
+        balances and rejects are built afresh, from that date's inputs only."""
         self.drop(*self._views)
+        self._clear_steps()
 
     # -- reading inputs ---------------------------------------------------------------
 
@@ -288,7 +290,7 @@ class SparkEngine:
 
     def execute(self, statement: str, params: dict) -> None:
         """One CREATE [OR REPLACE] TEMP TABLE ... AS or INSERT INTO ... SELECT, as a
-        checkpointed temp view."""
+        temp view over its materialised result."""
         import sqlglot
         from sqlglot import exp
 
@@ -354,7 +356,9 @@ class SparkEngine:
 
     def close(self) -> None:
         self.drop(*self._views)
-        self._remove_work_dir()
+        self._clear_steps()
+        if self._own_work_dir:
+            shutil.rmtree(os.path.dirname(self.work_dir), ignore_errors=True)
         self.spark.stop()
 
     def _materialise(self, frame, name: str):
@@ -367,12 +371,11 @@ class SparkEngine:
         self._paths[name] = path
         return self.spark.read.parquet(path)
 
-    def _remove_work_dir(self) -> None:
-        jvm = self.spark._jvm
-        path = jvm.org.apache.hadoop.fs.Path(self.work_dir)
+    def _clear_steps(self) -> None:
+        """Delete the steps' Parquet files (the views over them must be dropped first)."""
+        path = self.spark._jvm.org.apache.hadoop.fs.Path(self.work_dir)
         path.getFileSystem(self.spark._jsc.hadoopConfiguration()).delete(path, True)
-        if self._own_work_dir:
-            shutil.rmtree(os.path.dirname(self.work_dir), ignore_errors=True)
+        self._paths.clear()
 
     def _view(self, frame, name: str) -> None:
         frame.createOrReplaceTempView(name)
