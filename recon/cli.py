@@ -154,8 +154,9 @@ def cli(debug: bool) -> None:
                    "severity or worse (P1..P3), or never.")
 @duckdb_options
 @click.option("--engine", type=click.Choice(ENGINES), default=None,
-              help="Where matching and classification run (default: duckdb, or engine in "
-                   "the config). spark needs `pip install 'recon[spark]'` and Java 17.")
+              help="Where inputs are read, checked, matched and classified (default: "
+                   "duckdb, or engine in the config). spark needs `pip install "
+                   "'recon[spark]'` and Java 17.")
 @click.option("--html/--no-html", default=None,
               help="Write report.html for each date (default: yes, or [outputs] html in the "
                    "config); --no-html saves ~0.3 s a date in long backfills.")

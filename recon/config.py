@@ -28,7 +28,7 @@ Example (every key optional)::
     [outputs]
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
 
-    engine = "duckdb"             # or "spark": matching and classification on Spark SQL
+    engine = "duckdb"             # or "spark": reading, matching, classifying on Spark SQL
     [spark]
     master = "local[2]"           # e.g. "yarn" or "k8s://..." under spark-submit
     work_dir = "hdfs:///tmp/recon" # where Spark keeps each step's result (default: a local
@@ -72,7 +72,7 @@ DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity"
 # Descriptive columns that may be compared. The key and the money are always compared
 # (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
 COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
-ENGINES = ("duckdb", "spark")   # where matching and classification run (recon/engines.py)
+ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines.py)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class Config:
     temp_directory: str | None = None
     catch_up_days: int = 7
     html: bool = True          # write report.html for each date
-    engine: str = "duckdb"     # where matching and classification run: duckdb | spark
+    engine: str = "duckdb"     # where a date's heavy work runs: duckdb | spark
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4
     spark_work_dir: str | None = None
