@@ -88,6 +88,7 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_ledger(tmp_path):
     assert cells[1].endswith(" s") and cells[2].endswith(" GB")
     assert cells[4].endswith(" s") and cells[6].endswith(" s")    # bare read, bare join
     assert "not run (--no-datacompy)" in cells[8]
+    assert cells[12].endswith(" s") and cells[13].endswith("×")    # bare store, (d)/(b)
     assert "| 3,000 |" in text.split("Time per stage")[1]
     # a second run replaces its own section instead of adding one
     subprocess.run(
