@@ -137,3 +137,32 @@ def test_a_missing_table_or_date_is_an_input_error(tmp_path):
     result = CliRunner().invoke(cli, [*base, "--date", "2026-12-01", "--v2", str(data / "v2")])
     assert result.exit_code == 3
     assert "missing entries partition for v1 on 2026-12-01" in result.output
+
+
+def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
+    """jobs/spark_diff.py under spark-submit (master from spark-submit, local[2] on
+    loopback here) gives the DuckDB engine's worklist and exits with recon's code."""
+    import os
+    import subprocess
+    import sys
+
+    submit = Path(sys.executable).parent / "spark-submit"
+    if not submit.exists():
+        pytest.skip("spark-submit is not installed beside this Python (pip install pyspark)")
+    data = generate(tmp_path / "data", Spec(start=DAYS[0], days=1, entries=200, accounts=30,
+                                            breaks=2, junk=3, seed=5, format="parquet"))
+    duck = run(data, tmp_path / "duckdb", "duckdb")
+    root = tmp_path / "submitted"
+    loopback = ("spark.driver.host", "spark.driver.bindAddress")
+    result = subprocess.run(
+        [str(submit), "--master", "local[2]",
+         *(arg for key in loopback for arg in ("--conf", f"{key}=127.0.0.1")),
+         "--conf", "spark.ui.enabled=false",
+         str(Path(__file__).parent.parent / "jobs" / "spark_diff.py"),
+         "--date", str(DAYS[0]), "--v1", str(data / "v1"), "--v2", str(data / "v2"),
+         "--out", str(root / "out"), "--db", str(root / "recon.duckdb"), "--no-html"],
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable},
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr[-3000:]     # findings were written
+    assert worklist(root, DAYS[0]) == worklist(duck, DAYS[0])
+    assert state(root, "SELECT command, status FROM runs") == [("diff", "succeeded")]
