@@ -224,6 +224,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
             balances=_balance_totals(con, biz_date),
             ageing=worklist.ageing(con, biz_date),
             out_dir=str(request.out_dir / biz_date.isoformat()),
+            engine=engine.name,
         )
         stage.rows = result.findings
     with stages.stage("outputs") as stage:

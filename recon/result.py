@@ -123,6 +123,7 @@ class DateResult:
     ageing: tuple[tuple[str, int], ...] = ()   # open worklist items by age, all dates
     out_dir: str | None = None
     files: tuple[str, ...] = field(default=())
+    engine: str = "duckdb"   # where the date's heavy work ran (recon/engines.py)
 
     @property
     def findings(self) -> int:
@@ -190,6 +191,7 @@ class DateResult:
             "started_at": self.started_at.isoformat(timespec="seconds") + "Z",
             "finished_at": self.finished_at.isoformat(timespec="seconds") + "Z",
             "verdict": self.verdict,
+            "engine": self.engine,
             "systems": systems,
             "rows_matched": self.v1.rows_matched,
             "rows_rejected": {"v1": self.v1.rows_rejected, "v2": self.v2.rows_rejected},

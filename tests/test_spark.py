@@ -24,7 +24,7 @@ if shutil.which("java") is None:
     pytest.skip("the spark engine needs Java (17)", allow_module_level=True)
 
 DAYS = [date(2026, 11, 1), date(2026, 11, 2)]
-VOLATILE = {"run_id", "started_at", "finished_at"}
+VOLATILE = {"run_id", "started_at", "finished_at", "engine"}
 
 
 def run(data: Path, root: Path, engine: str) -> Path:
@@ -66,6 +66,8 @@ def test_spark_gives_exactly_the_duckdb_engines_results(tmp_path, fmt):
         rows = worklist(duck, day)
         assert rows and worklist(spark, day) == rows
         assert summary(spark, day) == summary(duck, day)
+        assert [json.loads((root / "out" / str(day) / "summary.json").read_text())["engine"]
+                for root in (duck, spark)] == ["duckdb", "spark"]
         kinds |= {k for k, n in summary(duck, day)["findings"].items() if n}
     # every kind was planted, so every classification query was compared
     assert kinds >= {"MISSING_IN_V1", "MISSING_IN_V2", "SERIAL_MISMATCH", "AMOUNT_MISMATCH",
@@ -141,7 +143,8 @@ def test_a_missing_table_or_date_is_an_input_error(tmp_path):
 
 def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
     """jobs/spark_diff.py under spark-submit (master from spark-submit, local[2] on
-    loopback here) gives the DuckDB engine's worklist and exits with recon's code."""
+    loopback here) gives the DuckDB engine's worklist and exits with recon's code.
+    One date: the engine's work per date is what the parity tests above compare."""
     import os
     import subprocess
     import sys
@@ -149,7 +152,7 @@ def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
     submit = Path(sys.executable).parent / "spark-submit"
     if not submit.exists():
         pytest.skip("spark-submit is not installed beside this Python (pip install pyspark)")
-    data = generate(tmp_path / "data", Spec(start=DAYS[0], days=1, entries=200, accounts=30,
+    data = generate(tmp_path / "data", Spec(start=DAYS[0], days=2, entries=200, accounts=30,
                                             breaks=2, junk=3, seed=5, format="parquet"))
     duck = run(data, tmp_path / "duckdb", "duckdb")
     root = tmp_path / "submitted"
@@ -165,4 +168,5 @@ def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr[-3000:]     # findings were written
     assert worklist(root, DAYS[0]) == worklist(duck, DAYS[0])
-    assert state(root, "SELECT command, status FROM runs") == [("diff", "succeeded")]
+    assert state(root, "SELECT biz_date, status, counts::JSON->>'engine' FROM runs") == [
+        (DAYS[0], "succeeded", "spark")]
