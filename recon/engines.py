@@ -281,10 +281,12 @@ class SparkEngine:
             raise InputError(f"cannot read table rows with their file and row index "
                              f"(Parquet tables only): {first_line(exc)}", name) from None
         numbers = self.spark.createDataFrame(list(enumerate(paths)),
-                                             "__file_index BIGINT, __source_file STRING")
-        self._view(frame.join(F.broadcast(numbers), "__source_file"), temp_name)
-        return OpenedFile(source, temp_name, columns, None, file_column="__source_file",
-                          file_index_column="__file_index")
+                                             "file_index BIGINT, source_file STRING")
+        self._view(numbers, f"{temp_name}_files")
+        self._view(frame.join(F.broadcast(numbers.toDF("__file_index", "__source_file")),
+                              "__source_file"), temp_name)
+        return OpenedFile(source, temp_name, columns, None, file_index_column="__file_index",
+                          files=f"{temp_name}_files")
 
     # -- running statements -------------------------------------------------------------
 

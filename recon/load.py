@@ -155,10 +155,11 @@ class OpenedFile:
     relation: str
     columns: dict[str, str]
     malformed: str | None
-    # A table spans many files: the relation's columns naming each row's file and that
-    # file's number (else the file is `source`, numbered by its place in the partition).
-    file_column: str | None = None
+    # A table spans many files: the relation's column giving each row's file number, and
+    # the relation (file_index, source_file) naming those files. Else the file is
+    # `source`, numbered by its place in the partition.
     file_index_column: str | None = None
+    files: str | None = None
 
 
 def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
@@ -184,6 +185,14 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
                        if config.source_column(system, r.column) in file.columns)
     malformed_tables = [file.malformed for file in opened if file.malformed is not None]
 
+    # Staged rows carry their file's number, not its path: a path repeated on every one
+    # of ten million rows held in memory costs more than the rest of the row. The paths
+    # are joined back from {stage}_files where rows are written to the state tables.
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_files AS\n"
+                   + "\nUNION ALL\n".join(_files_select(file, index)
+                                           for index, file in enumerate(opened)),
+                   {f"f{index}": str(file.source.path) for index, file in enumerate(opened)
+                    if file.files is None})
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects),
                    params)
     if dataset == "balances":
@@ -203,7 +212,8 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
         f"SELECT count(*), count(reason) FROM {stage}")
     malformed = sum(engine.query(f"SELECT count(DISTINCT line) FROM {table}")[0][0]
                     for table in malformed_tables)
-    engine.drop(stage, *(f"{stage}_{i}" for i in range(len(opened))), *malformed_tables)
+    engine.drop(stage, f"{stage}_files", *(f"{stage}_{i}" for i in range(len(opened))),
+                *malformed_tables, *(file.files for file in opened if file.files is not None))
     return LoadStats(
         system=system,
         dataset=dataset,
@@ -215,11 +225,18 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
     )
 
 
+def _files_select(file: OpenedFile, index: int) -> str:
+    """The (file_index, source_file) rows of one opened file (or table)."""
+    if file.files is not None:
+        return f"SELECT file_index, source_file FROM {file.files}"
+    return f"SELECT {index} AS file_index, $f{index} AS source_file"
+
+
 def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: str,
                  biz_date: date, config: Config) -> tuple[str, dict]:
     """The SELECT that types and checks every row of one file (or table)."""
     source, columns = file.source, file.columns
-    path = str(source.path)
+    path = str(source.path)   # the file, for the messages of a missing column
     values, reasons = [], []
     for rule in rules:
         src_name = config.source_column(system, rule.column)
@@ -242,12 +259,11 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
     # Rows are numbered from 1: Parquet's (and a table's) row index counts from 0, the
     # CSV readers' numbering from 1.
     first_row = 0 if source.format == "csv" else 1
-    file_sql, index_sql, params = f"$f{index}", str(index), {f"f{index}": path}
-    if file.file_column is not None:
-        file_sql, index_sql, params = (f"src.{sql.ident(file.file_column)}",
-                                       f"src.{sql.ident(file.file_index_column)}", {})
+    index_sql, params = str(index), {}
+    if file.file_index_column is not None:
+        index_sql = f"src.{sql.ident(file.file_index_column)}"
     select = (
-        f"SELECT {file_sql} AS source_file, {index_sql} AS file_index, "
+        f"SELECT {index_sql} AS file_index, "
         f"CAST(src.file_row_number AS BIGINT) + {first_row} "
         f"AS source_row,\n  " + ",\n  ".join(values) + f",\n  {reason_sql} AS reason,\n"
         f"  CASE WHEN {reason_sql} IS NOT NULL THEN "

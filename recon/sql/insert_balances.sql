@@ -3,6 +3,8 @@ INSERT INTO balances (
     biz_date, system, account_id, opening_balance, closing_balance, currency,
     source_file, source_row
 )
-SELECT $d, $s, account_id, opening_balance, closing_balance, currency, source_file, source_row
-FROM {stage}
-WHERE reason IS NULL;
+SELECT $d, $s, s.account_id, s.opening_balance, s.closing_balance, s.currency,
+       f.source_file, s.source_row
+FROM {stage} AS s
+JOIN {stage}_files AS f ON f.file_index = s.file_index
+WHERE s.reason IS NULL;

@@ -1,6 +1,8 @@
 -- insert_entries: the valid staged entries of one system and date. Copies of one
 -- (account_id, serial_no) are numbered by posted_at, then every other column, then
--- their place in the input (CONTRACT §3.1), so copies are joined copy-to-copy.
+-- their place in the input (CONTRACT §3.1), so copies are joined copy-to-copy. Files
+-- are numbered in name order, so file_index orders them as their paths do; the paths
+-- come from {stage}_files.
 -- Duplicated keys are rare: only their rows go through the window; every other row
 -- is copy 1 of 1 (a window over every row would sort the whole day).
 INSERT INTO entries (
@@ -26,7 +28,7 @@ numbered AS (
         PARTITION BY s.account_id, s.serial_no
         ORDER BY s.posted_at, s.direction, s.amount, s.currency, s.biz_type,
                  s.biz_order_no NULLS LAST, s.legal_entity NULLS LAST,
-                 s.subject_code NULLS LAST, s.balance_after NULLS LAST, s.source_file,
+                 s.subject_code NULLS LAST, s.balance_after NULLS LAST, s.file_index,
                  s.source_row
     )
 )
@@ -35,7 +37,8 @@ SELECT
     s.serial_no, s.account_id, s.direction, s.amount, s.currency,
     s.biz_type, s.biz_order_no, s.posted_at, s.legal_entity, s.subject_code, s.balance_after,
     COALESCE(n.copy_no, 1), COALESCE(n.copies, 1),
-    s.source_file, s.source_row
+    f.source_file, s.source_row
 FROM {stage} AS s
+JOIN {stage}_files AS f ON f.file_index = s.file_index
 LEFT JOIN numbered AS n ON n.file_index = s.file_index AND n.source_row = s.source_row
 WHERE s.reason IS NULL;

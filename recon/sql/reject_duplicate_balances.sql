@@ -10,7 +10,7 @@ WITH duplicated AS (
     HAVING count(*) > 1
 )
 SELECT
-    s.source_file, s.file_index, s.source_row,
+    s.file_index, s.source_row,
     s.account_id, s.opening_balance, s.closing_balance, s.currency,
     CASE WHEN d.account_id IS NOT NULL THEN 'duplicate balance row for account'
          ELSE s.reason END AS reason,
