@@ -293,3 +293,41 @@ def test_flow_totals_equal_independent_sums(tmp_path_factory, days):
     assert got == dict(expected)
     assert summary["verdict"] == "FAIL"                  # April has 30 dates, not all run
     assert len(summary["missing_dates"]) == 30 - len(dates)
+
+
+ACCOUNT_ROWS = st.lists(st.tuples(
+    st.sampled_from(["A1", "A2", "A3"]), st.sampled_from([8, 9, 10]),   # hour: ties happen
+    st.sampled_from(["LE01", "LE02", None])), min_size=1, max_size=15)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ACCOUNT_ROWS, order=st.randoms(use_true_random=False), split=st.integers(0, 15))
+def test_an_account_takes_the_entity_of_its_latest_entry(tmp_path_factory, rows, order,
+                                                          split):
+    """daily_accounts: each account's entity is that of an entry at its latest instant
+    (the only one when it is unique there); the same entries in v2, shuffled and split
+    over two files, give every account the same entity; counts and nets are exact."""
+    ledgers = Ledgers(tmp_path_factory.mktemp("entity"))
+    entries = [entry(f"S{i:03d}", account_id=acct, legal_entity=le, amount=f"{i + 1}.25",
+                     direction="CD"[i % 2], posted_at=f"2026-11-01 {hour:02d}:00:00")
+               for i, (acct, hour, le) in enumerate(rows)]
+    ledgers.entries("v1", entries)
+    shuffled = entries[:]
+    order.shuffle(shuffled)
+    ledgers.entries("v2", shuffled[:split], name="part-0")
+    ledgers.entries("v2", shuffled[split:], name="part-1")
+    ledgers.diff("--fail-on", "never")
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    got = {(s, a): (le, n, net) for s, a, le, n, net in con.execute(
+        "SELECT system, account_id, legal_entity, entries, net FROM daily_accounts").fetchall()}
+    con.close()
+    for acct in {r["account_id"] for r in entries}:
+        mine = [r for r in entries if r["account_id"] == acct]
+        latest = max(r["posted_at"] for r in mine)
+        at_latest = {r["legal_entity"] for r in mine if r["posted_at"] == latest}
+        net = sum(Decimal(r["amount"]) * (1 if r["direction"] == "C" else -1) for r in mine)
+        entity, count, total = got[("v1", acct)]
+        assert entity in at_latest
+        assert (count, total) == (len(mine), net)
+        assert got[("v2", acct)] == got[("v1", acct)]

@@ -20,9 +20,17 @@ DELETE FROM daily_accounts WHERE biz_date = $d;
 -- Active accounts: one row per system × account with entries on the date, with the
 -- legal_entity of its latest entry (to attribute its closing balance to an entity) and
 -- its net (Σ signed amount, which the run's amount conservation check adds up).
+-- "Latest" is the greatest (posted_at, hash(serial_no, copy_no)), packed into one
+-- HUGEINT (microseconds × 2^64 + a 64-bit hash), so the aggregate keeps one value per
+-- account. Ordering by the serial number's text instead kept every entry of each
+-- account: twice as slow at 10M a side, 2.6× under a tight memory limit. Entries
+-- posted at the same instant are told apart by their values alone, so the same entries
+-- in v1 and v2 pick the same one, whatever the files' layout.
 INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries, net)
 SELECT $d, system, account_id,
-       first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
+       arg_max_null(legal_entity,
+                    CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616
+                    + hash(serial_no, copy_no)),
        count(*),
        CAST(sum(CASE direction WHEN 'C' THEN amount ELSE -amount END) AS DECIMAL(38,2))
 FROM entries

@@ -31,7 +31,9 @@ GROUP BY biz_date, system, legal_entity, biz_type, direction, currency;
 
 INSERT INTO daily_accounts (biz_date, system, account_id, legal_entity, entries, net)
 SELECT biz_date, system, account_id,
-       first(legal_entity ORDER BY posted_at DESC, serial_no DESC, copy_no DESC),
+       arg_max_null(legal_entity,   -- the latest entry, as daily_aggregates.sql says
+                    CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616
+                    + hash(serial_no, copy_no)),
        count(*),
        CAST(sum(CASE direction WHEN 'C' THEN amount ELSE -amount END) AS DECIMAL(38,2))
 FROM entries
