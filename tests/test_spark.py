@@ -7,7 +7,10 @@ as `make test` installs them; skipped with the reason otherwise.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -145,10 +148,6 @@ def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
     """jobs/spark_diff.py under spark-submit (master from spark-submit, local[2] on
     loopback here) gives the DuckDB engine's worklist and exits with recon's code.
     One date: the engine's work per date is what the parity tests above compare."""
-    import os
-    import subprocess
-    import sys
-
     submit = Path(sys.executable).parent / "spark-submit"
     if not submit.exists():
         pytest.skip("spark-submit is not installed beside this Python (pip install pyspark)")
