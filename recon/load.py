@@ -188,11 +188,13 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
     # Staged rows carry their file's number, not its path: a path repeated on every one
     # of ten million rows held in memory costs more than the rest of the row. The paths
     # are joined back from {stage}_files where rows are written to the state tables.
+    files_selects, files_params = [], {}
+    for index, file in enumerate(opened):
+        select, file_params = _files_select(file, index)
+        files_selects.append(select)
+        files_params.update(file_params)
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_files AS\n"
-                   + "\nUNION ALL\n".join(_files_select(file, index)
-                                           for index, file in enumerate(opened)),
-                   {f"f{index}": str(file.source.path) for index, file in enumerate(opened)
-                    if file.files is None})
+                   + "\nUNION ALL\n".join(files_selects), files_params)
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects),
                    params)
     if dataset == "balances":
@@ -225,11 +227,13 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
     )
 
 
-def _files_select(file: OpenedFile, index: int) -> str:
-    """The (file_index, source_file) rows of one opened file (or table)."""
+def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:
+    """The SELECT of the (file_index, source_file) rows of one opened file (or table),
+    with its parameters."""
     if file.files is not None:
-        return f"SELECT file_index, source_file FROM {file.files}"
-    return f"SELECT {index} AS file_index, $f{index} AS source_file"
+        return f"SELECT file_index, source_file FROM {file.files}", {}
+    return (f"SELECT {index} AS file_index, $f{index} AS source_file",
+            {f"f{index}": str(file.source.path)})
 
 
 def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: str,
