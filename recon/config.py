@@ -28,6 +28,10 @@ Example (every key optional)::
     [outputs]
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
 
+    [state]
+    keep_entries = "evidence"     # the entries findings name (default), or "all": every
+                                  # valid entry as well, a full copy of the inputs
+
     engine = "duckdb"             # or "spark": reading, matching, classifying on Spark SQL
     [spark]
     master = "local[2]"           # e.g. "yarn" or "k8s://..." under spark-submit
@@ -73,6 +77,9 @@ DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity"
 # (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
 COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
 ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines.py)
+# What the state database keeps of the entries (CONTRACT §5): the evidence (the entries
+# that findings name), or every valid entry as well.
+KEEP_ENTRIES = ("evidence", "all")
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Config:
     temp_directory: str | None = None
     catch_up_days: int = 7
     html: bool = True          # write report.html for each date
+    keep_entries: str = "evidence"   # what the state keeps of the entries: KEEP_ENTRIES
     engine: str = "duckdb"     # where a date's heavy work runs: duckdb | spark
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4
@@ -130,8 +138,8 @@ def load_config(path: str | Path | None) -> Config:
 
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
-    known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "engine",
-             "spark"}
+    known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
+             "engine", "spark"}
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
@@ -199,6 +207,12 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     if not isinstance(html, bool):
         raise ConfigError("outputs.html must be true or false", where)
 
+    state = _table(raw, "state", where)
+    _no_unknown(state, {"keep_entries"}, "state.", where)
+    keep_entries = state.get("keep_entries", "evidence")
+    if keep_entries not in KEEP_ENTRIES:
+        raise ConfigError(f"state.keep_entries must be one of {', '.join(KEEP_ENTRIES)}", where)
+
     engine = raw.get("engine", "duckdb")
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}", where)
@@ -222,6 +236,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         temp_directory=_opt_str(duck, "temp_directory", where, "duckdb."),
         catch_up_days=catch_up,
         html=html,
+        keep_entries=keep_entries,
         engine=engine,
         spark_master=_opt_str(spark, "master", where, "spark.") or "local[2]",
         spark_shuffle_partitions=partitions,

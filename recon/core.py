@@ -21,7 +21,15 @@ from recon import outputs, sql, worklist
 from recon.config import Config
 from recon.engines import DuckDBEngine, engine_for
 from recon.errors import ConfigError, InternalError, ReconError
-from recon.load import ENTRY_RULES, LoadStats, Table, load_dataset
+from recon.load import (
+    ENTRY_RULES,
+    FILE_STRIDE,
+    LoadStats,
+    ScannedEntries,
+    Table,
+    load_balances,
+    scan_entries,
+)
 from recon.match import MatchCounts, match_entries
 from recon.result import (
     KINDS,
@@ -157,30 +165,40 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
 def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: datetime,
                stages: Stages, engine) -> tuple[DateResult, Path, dict]:
     config = request.config
-    loads: dict[str, LoadStats] = {}
+    scans: dict[str, ScannedEntries] = {}
     balance_loads: dict[str, LoadStats] = {}
     engine.begin(biz_date)
     for system in ("v1", "v2"):
         with stages.stage(f"load {system}") as stage:
-            loads[system], balance_loads[system] = (
-                load_dataset(engine, system=system, dataset=dataset,
-                             location=request.location(system, dataset), biz_date=biz_date,
-                             config=config)
-                for dataset in ("entries", "balances"))
-            stage.rows = loads[system].rows_read + balance_loads[system].rows_read
-            stage.detail = (f"{loads[system].rows_read:,} entries, "
+            scans[system] = scan_entries(
+                engine, system=system, location=request.location(system, "entries"),
+                biz_date=biz_date, config=config)
+            balance_loads[system] = load_balances(
+                engine, system=system, location=request.location(system, "balances"),
+                biz_date=biz_date, config=config)
+            read = scans[system].stats.rows_read
+            stage.rows = read + balance_loads[system].rows_read
+            stage.detail = (f"{read:,} entries, "
                             f"{balance_loads[system].rows_read:,} balances")
+    loads = {system: scan.stats for system, scan in scans.items()}
 
     fields = tuple(f for f in config.compare_fields
                    if all(_has_column(loads[s], f) for s in ("v1", "v2")))
     skipped = tuple(f for f in config.compare_fields if f not in fields)
 
     with stages.stage("match") as stage:
-        counts = match_entries(engine, biz_date, fields)
+        engine.run("day_accounts", {}, v1=scans["v1"].scan, v2=scans["v2"].scan)
+        counts = match_entries(engine, biz_date, fields, scans["v1"], scans["v2"])
         stage.rows = loads["v1"].rows_loaded + loads["v2"].rows_loaded
-        stage.detail = f"{counts.matched:,} pairs on {engine.name}"
+        stage.detail = f"{counts.matched:,} pairs on {engine.name}, {counts.kept:,} kept"
     with stages.stage("balances") as stage:
         engine.run("balance_findings", {"d": biz_date})
+        for system, scan in scans.items():
+            engine.run("insert_evidence", {"d": biz_date, "s": system}, files=scan.files)
+            if config.keep_entries == "all":
+                engine.run("insert_entries", {"d": biz_date, "s": system,
+                                              "stride": FILE_STRIDE},
+                           valid=scan.valid, files=scan.files)
         engine.finish(biz_date)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
@@ -244,17 +262,28 @@ def _has_column(stats: LoadStats, column: str) -> bool:
 def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
                         balance_loads: dict[str, LoadStats],
                         counts: MatchCounts) -> dict[str, SystemCounts]:
-    """Rows and amounts must be conserved; a run where they are not is an error."""
+    """Rows and amounts must be conserved; a run where they are not is an error. The
+    counts come from two independent places: the pass that read the entries (rows read,
+    rejected, entries and Σ signed per account) and the findings the join led to."""
     systems = {}
-    for system, loaded, missing, rejected in sql.run(
-        con, "audit_entry_rows", {"d": biz_date}
-    ).fetchall():
+    missing_by_kind = dict(con.execute(
+        "SELECT kind, count(*) FROM findings WHERE biz_date = ? "
+        "AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') GROUP BY kind", [biz_date]).fetchall())
+    rejected_by_system = dict(con.execute(
+        "SELECT system, count(*) FROM rejects WHERE biz_date = ? AND dataset = 'entries' "
+        "GROUP BY system", [biz_date]).fetchall())
+    aggregated = {table: dict(con.execute(
+        f"SELECT system, sum(entries) FROM {table} WHERE biz_date = ? GROUP BY system",
+        [biz_date]).fetchall()) for table in ("daily_flows", "daily_accounts")}
+    for system in ("v1", "v2"):
         stats, bal = loads[system], balance_loads[system]
+        missing = missing_by_kind.get("MISSING_IN_V2" if system == "v1" else "MISSING_IN_V1", 0)
+        rejected = rejected_by_system.get(system, 0)
         unmatched = counts.v1_only if system == "v1" else counts.v2_only
         found = SystemCounts(
             files=len(stats.files),
             rows_read=stats.rows_read,
-            rows_loaded=loaded,
+            rows_loaded=stats.rows_loaded,
             rows_matched=counts.matched,
             rows_missing=missing,
             rows_rejected=rejected,
@@ -270,18 +299,23 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
             raise InternalError(
                 f"row conservation failed for {system} on {biz_date}: read {stats.rows_read}, "
                 f"matched {counts.matched}, missing {missing} (unmatched {unmatched}), "
-                f"rejected {rejected} (staged {stats.rows_rejected}), loaded {loaded}"
+                f"rejected {rejected} (counted {stats.rows_rejected}), "
+                f"valid {stats.rows_loaded}"
             )
-        systems[system] = found
-    for table in ("daily_flows", "daily_accounts"):
-        aggregated = dict(con.execute(
-            f"SELECT system, sum(entries) FROM {table} WHERE biz_date = ? GROUP BY system",
-            [biz_date]).fetchall())
-        for system, counts_ in systems.items():
-            if aggregated.get(system, 0) != counts_.rows_loaded:
+        for table, by_system in aggregated.items():
+            if by_system.get(system, 0) != stats.rows_loaded:
                 raise InternalError(
-                    f"{table} of {system} on {biz_date} count {aggregated.get(system, 0)} "
-                    f"entries, but {counts_.rows_loaded} were loaded")
+                    f"{table} of {system} on {biz_date} count {by_system.get(system, 0)} "
+                    f"entries, but {stats.rows_loaded} were read as valid")
+        systems[system] = found
+    broken = sql.run(con, "audit_entry_rows", {"d": biz_date}).fetchall()
+    if broken:
+        account, v1_entries, missing_v2, v2_entries, missing_v1 = broken[0]
+        raise InternalError(
+            f"row conservation failed on {biz_date}: account {account} has {v1_entries} v1 "
+            f"entries ({missing_v2} missing in v2) and {v2_entries} v2 entries "
+            f"({missing_v1} missing in v1), which cannot pair up ({len(broken)} account(s) "
+            f"shown at most 5)")
     broken = sql.run(con, "audit_entry_amounts", {"d": biz_date}).fetchall()
     if broken:
         account, entries_net, findings_net = broken[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -46,18 +47,34 @@ from recon.load import (
     source_file,
 )
 
-STATE_TABLES = ("entries", "balances", "rejects")  # what a date's load writes
+# What a date writes to the state database, brought back by the Spark engine: the state
+# tables (their date's rows replaced) and the temp tables the shared path reads on.
+STATE_TABLES = ("evidence", "entries", "balances", "rejects")
+DATE_TABLES = ("run_findings", "day_accounts", "day_flows")
+CREATED = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(TABLE|VIEW)\s+"
+                     r"([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
 
 class DuckDBEngine:
     name = "duckdb"
+    # The legal_entity of an account's latest valid entry: the greatest (posted_at,
+    # hash(serial_no, legal_entity)), packed into one HUGEINT (microseconds × 2^64 + a
+    # 64-bit hash), so the aggregate keeps one value per account (ordering by text kept
+    # every entry: twice as slow at 10M a side). Entries posted at the same instant are
+    # told apart by their values alone, so the same entries in v1 and v2 pick the same
+    # one, whatever the files' layout.
+    latest_entity = ("arg_max_null(legal_entity, "
+                     "CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616 "
+                     "+ hash(serial_no, legal_entity))")
 
     def __init__(self, con):
         self.con = con
-        self._opened: list[str] = []
+        self._created: dict[str, str] = {}   # temp table or view -> TABLE | VIEW
 
     def begin(self, biz_date: date) -> None:
-        """Nothing to set up: the queries read and write the state database."""
+        """Drop what the previous date left: the queries read the sources and write the
+        state database; only the date's own temp tables and views are in between."""
+        self._drop_created()
 
     # -- reading inputs ---------------------------------------------------------------
 
@@ -84,7 +101,8 @@ class DuckDBEngine:
                 columns = {name: typ for name, typ, *_ in described.fetchall()}
                 columns.pop("file_row_number", None)
                 return OpenedFile(source, relation, columns, None)
-            self._opened += [temp_name, f"{temp_name}_scans"]
+            self._created.update({temp_name: "TABLE", f"{temp_name}_scans": "TABLE",
+                                  f"{temp_name}_rejects": "TABLE"})
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {temp_name} AS "
                 f"SELECT *, row_number() OVER () AS __ordinal "
@@ -113,38 +131,60 @@ class DuckDBEngine:
     # -- running statements -------------------------------------------------------------
 
     def execute(self, statement: str, params: dict) -> None:
+        self._track(statement)
         self.con.execute(statement, sql.bound(statement, params))
 
     def run(self, name: str, params: dict, **fragments: str) -> None:
-        sql.run(self.con, name, params, **fragments)
+        for statement in sql.statements(name):
+            for key, fragment in fragments.items():
+                statement = statement.replace("{" + key + "}", fragment)
+            self.execute(statement, params)
 
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
         return self.con.execute(text, sql.bound(text, params or {})).fetchall()
 
     def clear(self, dataset: str, system: str, biz_date: date) -> None:
-        """Remove what an earlier run loaded for this date, system and dataset."""
+        """Remove what an earlier run wrote for this date, system and dataset: its
+        rejects, and its balances, or its evidence and kept entries."""
         where = {"d": biz_date, "s": system, "ds": dataset}
         self.con.execute(
             "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds", where)
-        self.con.execute(f"DELETE FROM {dataset} WHERE biz_date = $d AND system = $s",
-                         {"d": biz_date, "s": system})
+        tables = ("evidence", "entries") if dataset == "entries" else (dataset,)
+        for table in tables:
+            self.con.execute(f"DELETE FROM {table} WHERE biz_date = $d AND system = $s",
+                             {"d": biz_date, "s": system})
 
     def drop(self, *tables: str) -> None:
-        for table in (*tables, *self._opened):
-            self.con.execute(f"DROP TABLE IF EXISTS {table}")
-        self._opened = []
+        for table in tables:
+            kind = self._created.pop(table, "TABLE")
+            self.con.execute(f"DROP {kind} IF EXISTS {table}")
 
     def finish(self, biz_date: date) -> None:
         """Everything is already in the state database."""
 
     def close(self) -> None:
-        pass
+        self._drop_created()
+
+    def _track(self, statement: str) -> None:
+        created = CREATED.match(statement)
+        if created:
+            self._created[created.group(2)] = created.group(1).upper()
+
+    def _drop_created(self) -> None:
+        """Views first: a view over a dropped table cannot be dropped cleanly."""
+        for kind in ("VIEW", "TABLE"):
+            for name in [n for n, k in self._created.items() if k == kind]:
+                self.drop(name)
 
 
 class SparkEngine:
     """The same work on Spark SQL: inputs read by Spark, statements transpiled by sqlglot."""
 
     name = "spark"
+    # The legal_entity of an account's latest valid entry (see DuckDBEngine), written so
+    # that sqlglot carries it to Spark as max_by over a struct.
+    latest_entity = ("arg_max(legal_entity, struct_pack(t := posted_at, "
+                     "h := hash(serial_no, legal_entity)))")
 
     def __init__(self, con, config: Config):
         try:
@@ -302,6 +342,9 @@ class SparkEngine:
                               f"INSERT INTO ... SELECT, not: {statement.strip()[:60]}")
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         frame = self._sql(tree.expression.sql("spark"), params)
+        if isinstance(tree, exp.Create) and tree.kind == "VIEW":
+            self._view(frame, target.name)   # a view stays a view: its rows are read
+            return                           # where it is used, not written here
         if isinstance(tree, exp.Insert):
             named = isinstance(tree.this, exp.Schema)  # INSERT INTO t (columns) SELECT ...
             if named:
@@ -332,29 +375,38 @@ class SparkEngine:
             self._views.discard(table)
 
     def finish(self, biz_date: date) -> None:
-        """Bring the date's entries, balances, rejects and run_findings back into the
-        state database, replacing what an earlier run of the date left there. Columns
-        are matched by name and take the state tables' types.
+        """Bring what the date wrote back into the state database: the rows of the state
+        tables (evidence, kept entries, balances, rejects), replacing what an earlier run
+        of the date left there, and the findings and aggregates as temp tables. Columns
+        are matched by name and take the state tables' types. A table the date did not
+        write (no rejects, say) has no rows for it.
 
         A local work directory holds each view's Parquet files, which DuckDB streams
         from; otherwise (HDFS, S3 on a cluster) the rows come through the driver as
-        Arrow, within spark.driver.memory."""
-        for table in (*STATE_TABLES, "run_findings"):
-            path = self._paths[table]
-            if "://" not in path or path.startswith("file:"):
-                local = path.removeprefix("file://").removeprefix("file:")
-                rows = f"SELECT * FROM read_parquet({sql.literal(local + '/*.parquet')})"
-            else:
-                self.con.register("spark_rows", self.spark.table(table).toArrow())
-                rows = "SELECT * FROM spark_rows"
+        Arrow, within spark.driver.memory. Either way only evidence, aggregates and
+        findings travel: the entries themselves stay in Spark."""
+        for table in (*STATE_TABLES, *DATE_TABLES):
+            rows = self._rows(table)
             try:
-                if table == "run_findings":
-                    self.con.execute(f"CREATE OR REPLACE TEMP TABLE run_findings AS {rows}")
-                else:
-                    self.con.execute(f"DELETE FROM {table} WHERE biz_date = ?", [biz_date])
+                if table in DATE_TABLES:
+                    self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {rows}")
+                    continue
+                self.con.execute(f"DELETE FROM {table} WHERE biz_date = ?", [biz_date])
+                if rows is not None:
                     self.con.execute(f"INSERT INTO {table} BY NAME {rows}")
             finally:
                 self.con.unregister("spark_rows")
+
+    def _rows(self, table: str) -> str | None:
+        """The SELECT that reads a view's rows into DuckDB, or None if there is none."""
+        path = self._paths.get(table)
+        if path is None:
+            return None
+        if "://" not in path or path.startswith("file:"):
+            local = path.removeprefix("file://").removeprefix("file:")
+            return f"SELECT * FROM read_parquet({sql.literal(local + '/*.parquet')})"
+        self.con.register("spark_rows", self.spark.table(table).toArrow())
+        return "SELECT * FROM spark_rows"
 
     def close(self) -> None:
         self.drop(*self._views)

@@ -1,6 +1,8 @@
 """`recon explain`: one account's balance difference on one date, entry by entry.
 
-Reads only the state database. The waterfall: v1 and v2 opening balances (their
+Reads only the state database: balances, findings, the per-account aggregates and the
+evidence (the entries the findings name; every entry of an account whose balance does
+not tie out). The waterfall: v1 and v2 opening balances (their
 difference is carried in), each entry finding with its impact on v2 − v1, the v2
 closing those explain (v1 closing + carried + Σ impacts), the actual v2 closing, and the
 residual nobody explains.
@@ -95,7 +97,7 @@ def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
     ).fetchall():
         balances[system] = (opening, closing, currency)
     has_entries = con.execute(
-        "SELECT count(*) FROM entries WHERE biz_date = ? AND account_id = ?",
+        "SELECT count(*) FROM daily_accounts WHERE biz_date = ? AND account_id = ?",
         [biz_date, account_id],
     ).fetchone()[0]
     if not has_entries and not any(balances.values()):

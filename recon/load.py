@@ -1,9 +1,12 @@
-"""Loading one system's dataset for one date into the state database (CONTRACT §2).
+"""Reading one system's datasets for one date (CONTRACT §2).
 
-Each file of the partition is read once into a staging table where every row gets its
-typed values and, if it breaks a rule, a reason. Valid rows go to `entries` (or
-`balances`), the others to `rejects`; nothing is dropped or coerced. A file that cannot
-be read, a missing required column or a missing partition raises InputError.
+Every file of a partition is opened as a relation in which each row gets its typed
+values and, if it breaks a rule, a reason; the partition is the union of its files (a
+view: nothing is copied). Balances, one row per account, are staged and written to the
+state's `balances`. Entries are not copied at all: one pass aggregates them per account
+and per flow, the rows that broke a rule go to `rejects`, and the join reads the same
+view (recon/match.py). Nothing is dropped or coerced. A file that cannot be read, a
+missing required column or a missing partition raises InputError.
 """
 
 from __future__ import annotations
@@ -162,18 +165,27 @@ class OpenedFile:
     files: str | None = None
 
 
-def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
-                 biz_date: date, config: Config) -> LoadStats:
-    """Read one system's partition of `dataset` and replace that date's rows in the
-    engine's `entries` (or `balances`) and `rejects`.
+@dataclass(frozen=True)
+class ScannedEntries:
+    """One system's entries of one date, opened for the streaming reconciliation: the
+    engine relation `valid` of its valid rows (typed, every contract column, with
+    file_index and source_row), the per-account and per-flow aggregates of one pass
+    over them, and the hashes of keys seen more than once."""
 
-    The engine (recon/engines.py) lists and opens the files; the typing, checking,
-    rejecting and copy numbering below are the same SQL on both engines. On DuckDB this
-    runs inside the caller's transaction on the state database; the Spark engine brings
-    the rows back to it at the end of the date."""
+    stats: LoadStats
+    scan: str          # the view of every row, typed, with its reason (NULL when valid)
+    valid: str         # the relation of the valid rows
+    files: str         # (file_index, source_file) of the files
+    duplicated: int    # keys (by hash) seen more than once among the valid rows
+
+
+def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date: date,
+          config: Config):
+    """List and open a partition's files: the engine relation that types and checks
+    every row of them (a view), the table naming the files, and what was opened."""
     files = engine.partition_files(location, dataset, biz_date, system)
     rules = RULES[dataset]
-    stage = f"stage_{dataset}_{system}"
+    stage = f"scan_{dataset}_{system}"
     selects, params, opened, present = [], {}, [], set()
     for index, source in enumerate(files):
         file = engine.open_source(source, index, f"{stage}_{index}", biz_date)
@@ -183,11 +195,9 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
         params.update(file_params)
         present.update(r.column for r in rules
                        if config.source_column(system, r.column) in file.columns)
-    malformed_tables = [file.malformed for file in opened if file.malformed is not None]
 
-    # Staged rows carry their file's number, not its path: a path repeated on every one
-    # of ten million rows held in memory costs more than the rest of the row. The paths
-    # are joined back from {stage}_files where rows are written to the state tables.
+    # Rows carry their file's number, not its path: the paths are joined back from
+    # {stage}_files only where rows are written to the state (rejects, evidence).
     files_selects, files_params = [], {}
     for index, file in enumerate(opened):
         select, file_params = _files_select(file, index)
@@ -195,36 +205,77 @@ def load_dataset(engine, *, system: str, dataset: str, location: Path | Table,
         files_params.update(file_params)
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_files AS\n"
                    + "\nUNION ALL\n".join(files_selects), files_params)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS\n" + "\nUNION ALL\n".join(selects),
+    engine.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS\n" + "\nUNION ALL\n".join(selects),
                    params)
-    if dataset == "balances":
-        engine.run("reject_duplicate_balances", {}, stage=stage)
+    return stage, files, opened, frozenset(present)
 
-    engine.clear(dataset, system, biz_date)
-    where = {"d": biz_date, "s": system, "ds": dataset}
-    engine.run("insert_stage_rejects", where, stage=stage)
+
+def _malformed(engine, opened, where: dict) -> int:
+    """Write the CSV lines that could not be split into their header's columns to
+    rejects; return how many there were."""
+    count = 0
     for file in opened:
         if file.malformed is not None:
             engine.run("insert_csv_rejects", {**where, "file": str(file.source.path)},
                        rejects=file.malformed)
-    engine.run(f"insert_{dataset}", {"d": biz_date, "s": system, "stride": FILE_STRIDE},
-               stage=stage)
+            count += engine.query(f"SELECT count(DISTINCT line) FROM {file.malformed}")[0][0]
+    return count
 
-    ((staged, rejected_in_stage),) = engine.query(
-        f"SELECT count(*), count(reason) FROM {stage}")
-    malformed = sum(engine.query(f"SELECT count(DISTINCT line) FROM {table}")[0][0]
-                    for table in malformed_tables)
-    engine.drop(stage, f"{stage}_files", *(f"{stage}_{i}" for i in range(len(opened))),
-                *malformed_tables, *(file.files for file in opened if file.files is not None))
-    return LoadStats(
-        system=system,
-        dataset=dataset,
-        files=files,
-        rows_read=staged + malformed,
-        rows_loaded=staged - rejected_in_stage,
-        rows_rejected=rejected_in_stage + malformed,
-        present_columns=frozenset(present),
-    )
+
+def load_balances(engine, *, system: str, location: Path | Table, biz_date: date,
+                  config: Config) -> LoadStats:
+    """Read one system's balances of the date into the engine's `balances` and
+    `rejects`. Balances are one row per account: they are staged in full, so that a
+    duplicated account can have all of its rows rejected."""
+    stage, files, opened, present = _open(engine, system=system, dataset="balances",
+                                          location=location, biz_date=biz_date,
+                                          config=config)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_rows AS SELECT * FROM {stage}", {})
+    engine.run("reject_duplicate_balances", {}, stage=f"{stage}_rows")
+    engine.clear("balances", system, biz_date)
+    where = {"d": biz_date, "s": system, "ds": "balances"}
+    engine.run("insert_scan_rejects", where, scan=f"{stage}_rows", files=f"{stage}_files")
+    malformed = _malformed(engine, opened, where)
+    engine.run("insert_balances", {"d": biz_date, "s": system}, stage=f"{stage}_rows",
+               files=f"{stage}_files")
+    ((staged, rejected),) = engine.query(f"SELECT count(*), count(reason) FROM {stage}_rows")
+    engine.drop(f"{stage}_rows", stage, f"{stage}_files",
+                *(f"{stage}_{i}" for i in range(len(opened))),
+                *(f.malformed for f in opened if f.malformed is not None),
+                *(f.files for f in opened if f.files is not None))
+    return LoadStats(system=system, dataset="balances", files=files,
+                     rows_read=staged + malformed, rows_loaded=staged - rejected,
+                     rows_rejected=rejected + malformed, present_columns=present)
+
+
+def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
+                 config: Config) -> ScannedEntries:
+    """Open one system's entries of the date and make one pass over them: per-account
+    aggregates (rows read, rejected, entries, Σ signed, latest entity) and per-flow
+    aggregates. Rejects are written from a second pass only when that count found some,
+    and the keys seen more than once are found by their hash (CONTRACT §3.1 numbers
+    their copies; recon/sql/diff_entries.sql confirms them on the real key).
+
+    Nothing is copied: the join (recon/sql/key_diff.sql) reads the same relation."""
+    stage, files, opened, present = _open(engine, system=system, dataset="entries",
+                                          location=location, biz_date=biz_date,
+                                          config=config)
+    engine.run("entry_aggregates", {}, scan=stage, latest_entity=engine.latest_entity)
+    ((rows, rejected, loaded),) = engine.query(
+        f"SELECT COALESCE(sum(rows_read), 0), COALESCE(sum(rejected), 0), "
+        f"COALESCE(sum(entries), 0) FROM {stage}_accounts")
+    engine.clear("entries", system, biz_date)
+    where = {"d": biz_date, "s": system, "ds": "entries"}
+    if rejected:
+        engine.run("insert_scan_rejects", where, scan=stage, files=f"{stage}_files")
+    malformed = _malformed(engine, opened, where)
+    valid = f"(SELECT * FROM {stage} WHERE reason IS NULL)" if rejected else stage
+    engine.run("duplicate_keys", {}, scan=stage, valid=valid)
+    ((duplicated,),) = engine.query(f"SELECT count(*) FROM {stage}_dup_hashes")
+    stats = LoadStats(system=system, dataset="entries", files=files,
+                      rows_read=int(rows) + malformed, rows_loaded=int(loaded),
+                      rows_rejected=int(rejected) + malformed, present_columns=present)
+    return ScannedEntries(stats, stage, valid, f"{stage}_files", int(duplicated))
 
 
 def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:
@@ -255,8 +306,10 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
         if reason:
             reasons.append(reason)
     if "biz_date" in columns and "biz_date" not in {r.column for r in rules}:
+        # A literal, not a parameter: the partition is a view, and views take none.
         reasons.append(
-            f"CASE WHEN TRY_CAST(src.biz_date AS DATE) IS DISTINCT FROM $d{index} "
+            f"CASE WHEN TRY_CAST(src.biz_date AS DATE) IS DISTINCT FROM "
+            f"CAST({sql.literal(biz_date.isoformat())} AS DATE) "
             f"THEN 'biz_date disagrees with partition' END"
         )
     reason_sql = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL"
@@ -274,8 +327,6 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
         f"CAST(to_json(struct_pack({_raw_fields(columns)})) AS VARCHAR) END AS raw\n"
         f"FROM {file.relation} AS src"
     )
-    if f"$d{index}" in select:
-        params[f"d{index}"] = biz_date
     return select, params
 
 

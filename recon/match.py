@@ -1,9 +1,16 @@
 """Matching a date's v1 and v2 entries and classifying what differs (CONTRACT §3, §4).
 
-All of it is set-based SQL in recon/sql/: match_key (copy-to-copy key join),
-match_serial (secondary match), diff_pairs (what is not a clean match, side by side)
-and entry_findings (one row per finding). Only the compared-field list is built here,
-from quoted identifiers.
+All of it is set-based SQL in recon/sql/, run on the date's engine:
+
+- key_diff: the one join over both systems' entries, on (account_id, serial_no), as
+  they are read from the sources. It keeps only what is not a clean match (with every
+  column of both sides), every pair of a key seen more than once, and every entry of an
+  account whose balance does not tie out; clean pairs are counted, not copied.
+- diff_entries: those entries, one row each, copies of a key numbered (the evidence);
+- match_key, match_serial, diff_pairs, entry_findings: the copy-to-copy pairing, the
+  secondary match and the classification, over the kept entries only.
+
+Only the column and field lists are built here, from quoted identifiers.
 """
 
 from __future__ import annotations
@@ -12,6 +19,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from recon import sql
+from recon.errors import InternalError
+from recon.load import ENTRY_RULES, FILE_STRIDE, ScannedEntries
+
+EXPLAINED_ACCOUNTS = 1000   # break accounts whose every entry is kept as evidence
+ROW_COLUMNS = ("file_index", "source_row", *(r.column for r in ENTRY_RULES))
 
 
 @dataclass(frozen=True)
@@ -20,16 +32,41 @@ class MatchCounts:
     serial_matched: int  # pairs found by the secondary match
     v1_only: int         # v1 entries left without a counterpart
     v2_only: int
+    kept: int            # entries of both systems kept as evidence
 
     @property
     def matched(self) -> int:
         return self.key_matched + self.serial_matched
 
 
-def match_entries(engine, biz_date: date, fields: tuple[str, ...]) -> MatchCounts:
-    """Build run_findings (the date's entry findings) from the loaded entries, on the
-    run's engine (recon/engines.py: DuckDB, or the same queries on Spark SQL)."""
+def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEntries,
+                  v2: ScannedEntries) -> MatchCounts:
+    """Build run_findings (the date's entry findings) and diff_entries (the evidence)
+    from both systems' scanned entries, on the run's engine (recon/engines.py: DuckDB,
+    or the same queries on Spark SQL). Needs day_accounts and the date's balances."""
     params = {"d": biz_date}
+    engine.run("break_accounts", {"d": biz_date, "limit": EXPLAINED_ACCOUNTS})
+    also = []
+    if v1.duplicated or v2.duplicated:
+        key = "hash(COALESCE(a.account_id, b.account_id), COALESCE(a.serial_no, b.serial_no))"
+        also.append(f"OR {key} IN (SELECT key_hash FROM {v1.scan}_dup_hashes "
+                    f"UNION ALL SELECT key_hash FROM {v2.scan}_dup_hashes)")
+    ((breaks,),) = engine.query("SELECT count(*) FROM break_accounts")
+    if breaks:
+        also.append("OR COALESCE(a.account_id, b.account_id) IN "
+                    "(SELECT account_id FROM break_accounts)")
+    columns = ",\n       ".join(
+        f"{side}.{sql.ident(c)} AS {sql.ident(f'{system}_{c}')}"
+        for system, side in (("v1", "a"), ("v2", "b")) for c in ROW_COLUMNS)
+    engine.run("key_diff", params, v1=v1.valid, v2=v2.valid, columns=columns,
+               fields_differ="\n   ".join(
+                   f"OR a.{sql.ident(f)} IS DISTINCT FROM b.{sql.ident(f)}" for f in fields),
+               also="\n   ".join(also))
+    entry = {system: ", ".join(f"{sql.ident(f'{system}_{c}')} AS {sql.ident(c)}"
+                               for c in ROW_COLUMNS) for system in ("v1", "v2")}
+    engine.run("diff_entries", {"stride": FILE_STRIDE}, v1_entry=entry["v1"],
+               v2_entry=entry["v2"])
+
     fields_equal = "\n         ".join(
         f"AND a.{sql.ident(f)} IS NOT DISTINCT FROM b.{sql.ident(f)}" for f in fields
     )
@@ -45,11 +82,22 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...]) -> MatchCount
     )
     engine.run("entry_findings", params, field_mismatches=field_mismatches)
 
-    ((key_matched, v1_only, v2_only),) = engine.query(
+    ((paired, v1_only, v2_only),) = engine.query(
         "SELECT count(*) FILTER (WHERE v1_entry_id IS NOT NULL AND v2_entry_id IS NOT NULL), "
         "count(*) FILTER (WHERE v2_entry_id IS NULL), "
         "count(*) FILTER (WHERE v1_entry_id IS NULL) FROM key_pairs"
     )
     ((serial_matched,),) = engine.query("SELECT count(*) FROM serial_pairs")
-    return MatchCounts(key_matched, serial_matched, v1_only - serial_matched,
-                       v2_only - serial_matched)
+    ((kept_v1, kept_v2),) = engine.query(
+        "SELECT count(*) FILTER (WHERE system = 'v1'), count(*) FILTER (WHERE system = 'v2') "
+        "FROM diff_entries")
+    # Every entry the join did not keep is one side of a clean pair: as many of v1's as
+    # of v2's, or the join lost rows.
+    clean_v1 = v1.stats.rows_loaded - kept_v1
+    clean_v2 = v2.stats.rows_loaded - kept_v2
+    if clean_v1 != clean_v2 or clean_v1 < 0:
+        raise InternalError(
+            f"row conservation failed in the match on {biz_date}: {clean_v1} v1 entries and "
+            f"{clean_v2} v2 entries left the join as clean pairs")
+    return MatchCounts(clean_v1 + paired, serial_matched, v1_only - serial_matched,
+                       v2_only - serial_matched, kept_v1 + kept_v2)

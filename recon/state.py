@@ -18,7 +18,8 @@ from recon.config import Config
 from recon.errors import ConfigError, InternalError, LockHeld, NotFound
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"),
+                                         (3, "schema_v3"))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_GB_PER_THREAD = 1.5
 

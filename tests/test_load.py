@@ -167,7 +167,7 @@ def test_unreadable_file_is_an_input_error_and_no_run_is_recorded(ledgers):
 
     con = duckdb.connect(str(ledgers.db), read_only=True)
     assert con.execute("SELECT status, exit_code FROM runs").fetchall() == [("failed", 3)]
-    assert con.execute("SELECT count(*) FROM entries").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
 
 

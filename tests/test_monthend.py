@@ -39,9 +39,9 @@ def month_end(db: Path, out: Path, month: str = "2026-02"):
     return result, summary
 
 
-def reconcile(data: Path, db: Path, out: Path, dates: list[date]) -> None:
+def reconcile(data: Path, db: Path, out: Path, dates: list[date], **config) -> None:
     request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
-                               db_path=db, config=Config(html=False))
+                               db_path=db, config=Config(html=False, **config))
     core.diff(request, dates)
 
 
@@ -53,6 +53,15 @@ def february(tmp_path_factory) -> Path:
                                  breaks=0, junk=0, balance_breaks=0, seed=7, files=1))
     reconcile(root / "data", root / "gap.duckdb", root / "out", [d for d in FEB if d != GAP])
     return root
+
+
+@pytest.fixture(scope="module")
+def kept(february, tmp_path_factory) -> Path:
+    """February reconciled on every date with [state] keep_entries = "all": a state
+    database holding every valid entry, as every database did before schema 3."""
+    root = tmp_path_factory.mktemp("kept")
+    reconcile(february / "data", root / "kept.duckdb", root / "out", FEB, keep_entries="all")
+    return root / "kept.duckdb"
 
 
 @pytest.fixture
@@ -94,14 +103,35 @@ def test_a_month_that_ties_out_passes(complete, tmp_path):
     assert summary["differing_accounts"] == []
 
 
-def test_flows_count_every_loaded_entry_of_the_month(complete, tmp_path):
+def test_flows_count_every_loaded_entry_of_the_month(complete, kept, tmp_path):
+    """The flows add up to the valid entries each date's run counted as it read them,
+    and to the entries a keep_entries = "all" database holds."""
     _, summary = month_end(complete, tmp_path)
     con = duckdb.connect(str(complete), read_only=True)
-    loaded = dict(con.execute(
+    loaded = {system: sum(json.loads(counts)["systems"][system]["rows_loaded"] for (counts,)
+                          in con.execute("SELECT counts FROM runs WHERE status = 'succeeded'"
+                                         ).fetchall())
+              for system in ("v1", "v2")}
+    stored = dict(duckdb.connect(str(kept), read_only=True).execute(
         "SELECT system, count(*) FROM entries WHERE biz_date BETWEEN '2026-02-01' AND "
         "'2026-02-28' GROUP BY 1").fetchall())
-    assert sum(f["v1_count"] for f in summary["flows"]) == loaded["v1"] == 28 * 120
-    assert sum(f["v2_count"] for f in summary["flows"]) == loaded["v2"]
+    assert sum(f["v1_count"] for f in summary["flows"]) == loaded["v1"] == stored["v1"] \
+        == 28 * 120
+    assert sum(f["v2_count"] for f in summary["flows"]) == loaded["v2"] == stored["v2"]
+
+
+def test_the_state_keeps_no_clean_entry_unless_asked(complete, kept):
+    """A clean month leaves no evidence and, by default, no entries: the sources are
+    their record. keep_entries = "all" keeps each of them once, with its file and row."""
+    con = duckdb.connect(str(complete), read_only=True)
+    assert con.execute("SELECT count(*) FROM entries").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
+    con = duckdb.connect(str(kept), read_only=True)
+    assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT (biz_date, system, source_file, source_row)), "
+        "count(*) FILTER (WHERE copies <> 1) FROM entries").fetchone() \
+        == (2 * 28 * 120, 2 * 28 * 120, 0)
 
 
 def test_a_broken_legal_entity_in_v1_on_one_day_fails_naming_the_rows(
@@ -174,28 +204,37 @@ def test_the_spreadsheet_has_a_sheet_per_section_with_numeric_amounts(complete, 
     assert book["Coverage"].max_row == 1 + 28
 
 
-def test_month_end_needs_no_raw_entries(complete, tmp_path):
-    """The check reads the stored daily aggregates: emptying the entries table does not
-    change its flows or active accounts."""
-    _, before = month_end(complete, tmp_path / "before")
-    con = duckdb.connect(str(complete))
+def test_month_end_needs_no_raw_entries(kept, tmp_path):
+    """The check reads the stored daily aggregates: emptying the entries and the
+    evidence does not change its flows or active accounts."""
+    db = tmp_path / "kept.duckdb"
+    shutil.copy(kept, db)
+    _, before = month_end(db, tmp_path / "before")
+    assert before["flows"]
+    con = duckdb.connect(str(db))
     con.execute("DELETE FROM entries")
+    con.execute("DELETE FROM evidence")
     con.close()
-    _, after = month_end(complete, tmp_path / "after")
+    _, after = month_end(db, tmp_path / "after")
     assert after["flows"] == before["flows"]
     assert after["active_accounts"] == before["active_accounts"]
     assert after["closing_balances"] == before["closing_balances"]
 
 
-def test_an_old_database_is_migrated_with_its_aggregates_backfilled(complete, tmp_path):
-    _, before = month_end(complete, tmp_path / "before")
-    con = duckdb.connect(str(complete))
+def test_an_old_database_is_migrated_with_its_aggregates_backfilled(kept, tmp_path):
+    """A schema 1 database (every entry stored, no aggregates) is brought up to date:
+    its aggregates are computed from its entries."""
+    db = tmp_path / "kept.duckdb"
+    shutil.copy(kept, db)
+    _, before = month_end(db, tmp_path / "before")
+    con = duckdb.connect(str(db))
     con.execute("DROP TABLE daily_flows")
     con.execute("DROP TABLE daily_accounts")
+    con.execute("DROP TABLE evidence")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
-    connect(complete, Config()).close()        # a write command migrates
-    _, after = month_end(complete, tmp_path / "after")
+    connect(db, Config()).close()        # a write command migrates
+    _, after = month_end(db, tmp_path / "after")
     assert after["flows"] == before["flows"]
     assert after["active_accounts"] == before["active_accounts"]
 

@@ -166,8 +166,9 @@ def test_killed_run_leaves_state_before_or_after_and_rerun_equals_clean_run(tmp_
             f"'{out}/2026-11-01/worklist.parquet') ORDER BY item_id").fetchall()
 
     expected = worklist(clean_out)
-    expected_entries = duckdb.connect(str(clean_db), read_only=True).execute(
-        "SELECT count(*) FROM entries").fetchone()[0]
+    expected_evidence = duckdb.connect(str(clean_db), read_only=True).execute(
+        "SELECT count(*) FROM evidence").fetchone()[0]
+    assert expected_evidence > 0
     interrupted = 0
     for i, fraction in enumerate((0.3, 0.5, 0.65, 0.8, 0.95)):
         delay = fraction * duration
@@ -178,11 +179,11 @@ def test_killed_run_leaves_state_before_or_after_and_rerun_equals_clean_run(tmp_
         proc.wait()
         if db.exists():
             con = duckdb.connect(str(db), read_only=True)
-            n = con.execute("SELECT count(*) FROM entries").fetchone()[0]
+            n = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
             done = con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'"
                                ).fetchone()[0]
             con.close()
-            assert (n, done) in ((0, 0), (expected_entries, 1)), (delay, n, done)
+            assert (n, done) in ((0, 0), (expected_evidence, 1)), (delay, n, done)
             interrupted += done == 0
         else:
             interrupted += 1
@@ -302,7 +303,7 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.diff()
     assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [
         (str(SCHEMA_VERSION),)]
-    assert SCHEMA_VERSION == 2      # 2: daily aggregates for the month-end check
+    assert SCHEMA_VERSION == 3      # 2: daily aggregates; 3: evidence, not every entry
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns"} <= set(f) for f in inputs["v1/entries"])

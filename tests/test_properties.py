@@ -137,7 +137,7 @@ def test_rerun_gives_identical_outputs(workdir, spec):
     assert (again / "rejects.parquet").read_bytes() == before["rejects.parquet"]
     con = duckdb.connect(str(root / "run.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) - count(DISTINCT item_id) FROM worklist").fetchone() == (0,)
-    assert con.execute("SELECT count(DISTINCT biz_date) FROM entries").fetchone()[0] <= 1
+    assert con.execute("SELECT count(DISTINCT biz_date) FROM evidence").fetchone()[0] <= 1
     shutil.rmtree(root)
 
 

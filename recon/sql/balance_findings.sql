@@ -14,11 +14,7 @@ FROM (
 WITH b1 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v1'),
 b2 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v2'),
 flows AS (
-    SELECT system, account_id,
-           SUM(CASE direction WHEN 'C' THEN amount ELSE -amount END) AS net
-    FROM entries
-    WHERE biz_date = $d
-    GROUP BY system, account_id
+    SELECT system, account_id, net FROM day_accounts
 ),
 entry_impacts AS (
     SELECT account_id, SUM(amount_impact) AS impact

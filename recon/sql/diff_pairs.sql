@@ -31,7 +31,7 @@ SELECT
     a.subject_code AS v1_subject_code,   b.subject_code AS v2_subject_code,
     a.balance_after AS v1_balance_after, b.balance_after AS v2_balance_after
 FROM pairs AS p
-LEFT JOIN (SELECT * FROM entries WHERE biz_date = $d AND system = 'v1') AS a
+LEFT JOIN (SELECT * FROM diff_entries WHERE system = 'v1') AS a
   ON a.entry_id = p.v1_entry_id
-LEFT JOIN (SELECT * FROM entries WHERE biz_date = $d AND system = 'v2') AS b
+LEFT JOIN (SELECT * FROM diff_entries WHERE system = 'v2') AS b
   ON b.entry_id = p.v2_entry_id;

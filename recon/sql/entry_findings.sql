@@ -52,6 +52,6 @@ SELECT 'DUPLICATE_SERIAL', system, account_id, currency,
        CASE WHEN system = 'v1' THEN CAST(copies AS VARCHAR) || ' copies' END,
        CASE WHEN system = 'v2' THEN CAST(copies AS VARCHAR) || ' copies' END,
        CAST(0 AS DECIMAL(18,2)), NULL, biz_order_no
-FROM entries
-WHERE biz_date = $d AND copies > 1 AND copy_no = 1
+FROM diff_entries
+WHERE copies > 1 AND copy_no = 1
 ) AS found;

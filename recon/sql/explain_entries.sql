@@ -1,14 +1,15 @@
--- explain_entries: one account's entries on one date, v1 and v2 side by side: paired
--- copy-to-copy on serial number, and across serial numbers where the secondary match
--- paired them (SERIAL_MISMATCH). `differs` names the cells that differ.
+-- explain_entries: one account's entries on one date as the evidence keeps them (the
+-- entries its findings name; every entry when its balance does not tie out), v1 and v2
+-- side by side: paired copy-to-copy on serial number, and across serial numbers where
+-- the secondary match paired them (SERIAL_MISMATCH). `differs` names the cells that differ.
 WITH a AS (
-    SELECT * FROM entries WHERE biz_date = $d AND system = 'v1' AND account_id = $a
+    SELECT * FROM evidence WHERE biz_date = $d AND system = 'v1' AND account_id = $a
 ),
 b AS (
     SELECT e.*,
            COALESCE(s.v1_serial_no, e.serial_no) AS join_serial,
            COALESCE(s.copy_no, e.copy_no) AS join_copy
-    FROM entries AS e
+    FROM evidence AS e
     LEFT JOIN findings AS s
       ON s.biz_date = $d AND s.kind = 'SERIAL_MISMATCH' AND s.account_id = $a
      AND s.v2_serial_no = e.serial_no

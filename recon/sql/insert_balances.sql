@@ -6,5 +6,5 @@ INSERT INTO balances (
 SELECT $d, $s, s.account_id, s.opening_balance, s.closing_balance, s.currency,
        f.source_file, s.source_row
 FROM {stage} AS s
-JOIN {stage}_files AS f ON f.file_index = s.file_index
+JOIN {files} AS f ON f.file_index = s.file_index
 WHERE s.reason IS NULL;

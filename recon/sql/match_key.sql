@@ -1,7 +1,9 @@
--- match_key: the date's v1 and v2 entries joined copy-to-copy on
+-- match_key: the kept entries (diff_entries) of v1 and v2 joined copy-to-copy on
 -- (account_id, serial_no, copy_no) (CONTRACT §3.1). One row per pair or lone entry,
--- narrow: which entries met, and whether the pair is identical in every compared value.
--- {fields_equal} is one "AND a.<field> IS NOT DISTINCT FROM b.<field>" per compared field.
+-- narrow: which entries met, and whether the pair is identical in every compared value
+-- (a copy of a duplicated key, or an entry of an account that does not tie out, may
+-- well be). {fields_equal} is one "AND a.<field> IS NOT DISTINCT FROM b.<field>" per
+-- compared field.
 CREATE OR REPLACE TEMP TABLE key_pairs AS
 SELECT
     COALESCE(a.account_id, b.account_id) AS account_id,
@@ -14,8 +16,8 @@ SELECT
          {fields_equal}
         THEN TRUE ELSE FALSE
     END AS clean
-FROM (SELECT * FROM entries WHERE biz_date = $d AND system = 'v1') AS a
-FULL OUTER JOIN (SELECT * FROM entries WHERE biz_date = $d AND system = 'v2') AS b
+FROM (SELECT * FROM diff_entries WHERE system = 'v1') AS a
+FULL OUTER JOIN (SELECT * FROM diff_entries WHERE system = 'v2') AS b
   ON a.account_id = b.account_id
  AND a.serial_no = b.serial_no
  AND a.copy_no = b.copy_no;

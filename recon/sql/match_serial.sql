@@ -10,8 +10,8 @@ WITH v1_only AS (
                ORDER BY e.posted_at, e.serial_no, e.copy_no
            ) AS rank_no
     FROM key_pairs AS p
-    JOIN entries AS e
-      ON e.biz_date = $d AND e.system = 'v1' AND e.entry_id = p.v1_entry_id
+    JOIN diff_entries AS e
+      ON e.system = 'v1' AND e.entry_id = p.v1_entry_id
     WHERE p.v2_entry_id IS NULL AND e.biz_order_no IS NOT NULL
 ),
 v2_only AS (
@@ -21,8 +21,8 @@ v2_only AS (
                ORDER BY e.posted_at, e.serial_no, e.copy_no
            ) AS rank_no
     FROM key_pairs AS p
-    JOIN entries AS e
-      ON e.biz_date = $d AND e.system = 'v2' AND e.entry_id = p.v2_entry_id
+    JOIN diff_entries AS e
+      ON e.system = 'v2' AND e.entry_id = p.v2_entry_id
     WHERE p.v1_entry_id IS NULL AND e.biz_order_no IS NOT NULL
 )
 SELECT a.account_id, a.entry_id AS v1_entry_id, b.entry_id AS v2_entry_id

@@ -1,7 +1,0 @@
--- insert_stage_rejects: the staged rows of one system, dataset and date that broke a
--- rule of CONTRACT §2, with their file, row number, every reason, and the raw values.
-INSERT INTO rejects (biz_date, system, dataset, source_file, source_row, reason, raw)
-SELECT $d, $s, $ds, f.source_file, s.source_row, s.reason, s.raw
-FROM {stage} AS s
-JOIN {stage}_files AS f ON f.file_index = s.file_index
-WHERE s.reason IS NOT NULL;
