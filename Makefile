@@ -48,6 +48,8 @@ test-slow: install  ## the slow tests
 # the comparison baseline, lives in its own environment (.venv-bench, from
 # bench/requirements.lock): it is not a dependency of recon.
 SIZES ?= 1000000,10000000
+SHAPES ?= uniform,hot
+CSV_SIZE ?= 10000000
 RUNS  ?= 3
 BENCH_STAMP := .venv-bench/.installed-$(shell cat bench/requirements.lock | cksum | cut -d' ' -f1)
 
@@ -61,10 +63,11 @@ $(BENCH_STAMP): bench/requirements.lock
 bench-install: $(BENCH_STAMP)
 
 bench: install bench-install  ## recon vs bare DuckDB vs datacompy at SIZES; writes BENCHMARKS.md
-	$(BIN)/python bench/run.py --sizes $(SIZES) --runs $(RUNS) --write BENCHMARKS.md
+	$(BIN)/python bench/run.py --sizes $(SIZES) --shapes $(SHAPES) --runs $(RUNS) \
+	  --csv-size $(CSV_SIZE) --write BENCHMARKS.md
 
 bench-100m: install  ## 100M entries a side with memory_limit 4GB (bounded memory)
-	$(BIN)/python bench/run.py --sizes 100000000 --runs 1 --memory-limit 4GB \
+	$(BIN)/python bench/run.py --sizes 100000000 --shapes uniform --runs 1 --memory-limit 4GB \
 	  --no-datacompy --write BENCHMARKS.md
 
 lint: install

@@ -1,11 +1,12 @@
 """`make bench`: recon end to end against the bare minimum and against datacompy.
 
-    python bench/run.py [--sizes 1000000,10000000] [--runs 3] [--data bench-data]
-                        [--memory-limit 4GB] [--write BENCHMARKS.md]
+    python bench/run.py [--sizes 1000000,10000000] [--shapes uniform,hot] [--runs 3]
+                        [--csv-size 10000000] [--data bench-data] [--memory-limit 4GB]
+                        [--write BENCHMARKS.md]
 
-For each size (entries per side, one business date, Parquet): generate the ledger pair
-with the fixtures generator (cached in --data by size and seed), then, on the same files
-in the same run:
+For each shape and size (entries per side, one business date, Parquet): generate the
+ledger pair with the fixtures generator (cached in --data by shape, size and seed), then,
+on the same files in the same run:
 
 - recon: `recon diff` end to end (load, match, findings, balances, outputs, state
   update) as a subprocess, --runs times, each on a fresh state database; wall time and
@@ -15,9 +16,13 @@ in the same run:
   whose compared columns differ to Parquet;
 - (c) datacompy (polars backend, decimal amounts) in its own environment
   (.venv-bench), when installed, stopped after --datacompy-timeout seconds;
-- (d) store: DuckDB inserting every entry of both sides, as read, into one table of a
-  fresh database file in one transaction, with recon's default settings. The contract
-  keeps the loaded entries in the state database, so no run can take less than this.
+- the state database recon left: its size per million entries a side, and against the
+  size of the input Parquet files.
+
+Shapes: `uniform`, accounts = entries / 10, entries spread evenly; `hot`, the same
+accounts but 5% of the entries on 200 hot accounts (a platform's fee and settlement
+accounts). With --csv-size, a CSV ledger pair of that size (uniform) is reconciled too,
+against DuckDB's bare read_csv of the same files.
 
 It prints a Markdown table of medians and ratios, checks the targets of issue 8, and
 with --write puts the table into BENCHMARKS.md with the command that reproduces it.
@@ -53,6 +58,7 @@ class Measure:
     seconds: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     note: str = ""
+    state_bytes: int | None = None   # recon: the state database it left
 
     @property
     def median(self) -> float | None:
@@ -85,26 +91,36 @@ def run_child(argv: list[str], *, timeout: float | None = None, env: dict | None
         time.sleep(0.05)
 
 
-def dataset(data_root: Path, size: int) -> Path:
+SHAPES = {"uniform": [], "hot": ["--hot-accounts", "200", "--hot-permille", "50"]}
+
+
+def dataset(data_root: Path, size: int, shape: str = "uniform", fmt: str = "parquet") -> Path:
     """The ledger pair of `size` entries a side, generated once and cached."""
-    folder = data_root / f"{size}"
+    name = f"{size}" if shape == "uniform" else f"{shape}-{size}"
+    folder = data_root / (name if fmt == "parquet" else f"{name}-{fmt}")
     stamp = folder / "truth" / "spec.json"
     if stamp.exists():
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     accounts = max(size // 10, 1000)
     files = max(2, min(64, size // 1_250_000))
-    print(f"generating {size:,} entries a side into {folder} ...", file=sys.stderr)
+    print(f"generating {size:,} entries a side ({shape}, {fmt}) into {folder} ...",
+          file=sys.stderr)
     seconds, rss, code, err = run_child([
         str(PYTHON), "-m", "fixtures.generate", str(folder), "--start", DAY.isoformat(),
         "--days", "1", "--entries", str(size), "--accounts", str(accounts), "--breaks", "3",
         "--junk", "0", "--balance-breaks", "2", "--files", str(files), "--seed", str(SEED),
-        "--format", "parquet"])
+        "--format", fmt, *SHAPES[shape]])
     if code != 0:
         sys.exit(f"bench: generating {folder} failed: {err.strip()}")
     print(f"  generated in {seconds:.1f} s (peak RSS {rss / 1024 / 1024:.1f} GB)",
           file=sys.stderr)
     return folder
+
+
+def input_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for system in ("v1", "v2")
+               for p in (folder / system).rglob("*") if p.is_file())
 
 
 def bench_recon(folder: Path, work: Path, runs: int, config: Path | None
@@ -125,12 +141,14 @@ def bench_recon(folder: Path, work: Path, runs: int, config: Path | None
             sys.exit(f"bench: recon diff failed (exit {code}): {err.strip()[-500:]}")
         measure.seconds.append(seconds)
         measure.rss_kb.append(rss)
+        measure.state_bytes = sum(p.stat().st_size for p in state.glob("recon.duckdb*")
+                                  if p.is_file())
         for name, secs in re.findall(r"^  (load v1|load v2|match|balances|findings|state|"
                                      r"outputs)\s+([\d.]+)", err, re.M):
             stages.setdefault(name, []).append(float(secs))
         print(f"  recon run {i + 1}: {seconds:.2f} s, peak RSS {rss / 1024 / 1024:.2f} GB",
               file=sys.stderr)
-        shutil.rmtree(state, ignore_errors=True)   # a 100M state database is ~13 GB
+        shutil.rmtree(state, ignore_errors=True)
     return measure, stages
 
 
@@ -157,23 +175,12 @@ con.execute(f'''COPY (
 ) TO '{out}' (FORMAT parquet)''')
 """
 
-BARE_STORE = """
-import duckdb, os, sys
-v1, v2, db = sys.argv[1:4]
-from recon.config import Config
-from recon.state import apply_settings
-con = duckdb.connect(db)
-apply_settings(con, Config())
-def rows(side):
-    return f"read_parquet('{side}/entries/*/*.parquet', hive_partitioning = false)"
-con.execute(f"CREATE TABLE entries AS SELECT * FROM {rows(v1)} LIMIT 0")
-con.execute("BEGIN")
-for side in (v1, v2):
-    con.execute(f"INSERT INTO entries SELECT * FROM {rows(side)}")
-con.execute("COMMIT")
-con.execute("CHECKPOINT")
-con.close()
-os.remove(db)
+BARE_READ_CSV = """
+import duckdb, sys
+con = duckdb.connect()
+for side in sys.argv[1:3]:
+    con.execute(f"SELECT count(*), sum(hash(COLUMNS(*))) FROM read_csv('{side}/entries/*/*.csv', "
+                f"header = true, all_varchar = true, hive_partitioning = false)").fetchall()
 """
 
 DATACOMPY = """
@@ -220,11 +227,26 @@ def ratio(a: float | None, b: float | None) -> str:
     return "–" if a is None or b is None or b == 0 else f"{a / b:.1f}×"
 
 
+@dataclass
+class Row:
+    shape: str
+    size: int
+    recon: Measure
+    read: Measure
+    join: Measure
+    datacompy: Measure
+    input_bytes: int
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000000,10000000",
                         help="entries per side, comma-separated")
+    parser.add_argument("--shapes", default="uniform,hot",
+                        help=f"data shapes, comma-separated ({', '.join(SHAPES)})")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--csv-size", type=int, default=0,
+                        help="also reconcile a CSV ledger pair of this size (0: none)")
     parser.add_argument("--data", default=str(ROOT / "bench-data"),
                         help="where generated ledgers are cached")
     parser.add_argument("--memory-limit", default=None,
@@ -235,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape {unknown[0]!r}")
     data_root = Path(args.data)
     data_root.mkdir(parents=True, exist_ok=True)
     config = None
@@ -244,35 +270,43 @@ def main(argv: list[str] | None = None) -> int:
         config.write_text(f'[duckdb]\nmemory_limit = "{args.memory_limit}"\n'
                           f'temp_directory = "{spill}"\n')
     rows, profiles = [], {}
-    for size in sizes:
-        folder = dataset(data_root, size)
-        work = data_root / "work" / f"{size}"
-        print(f"size {size:,}: recon x{args.runs}", file=sys.stderr)
-        recon, stages = bench_recon(folder, work, args.runs, config)
-        profiles[size] = {k: statistics.median(v) for k, v in stages.items()}
-        print("  bare read", file=sys.stderr)
-        read = bench_script(BARE_READ, PYTHON, [str(folder / "v1"), str(folder / "v2"),
-                                                ",".join(COMPARED)], args.runs)
-        print("  bare full outer join", file=sys.stderr)
-        join = bench_script(BARE_JOIN, PYTHON, [str(folder / "v1"), str(folder / "v2"),
-                                                ",".join(COMPARED), ",".join(KEY),
-                                                str(work / "join.parquet")], args.runs)
-        print("  bare store", file=sys.stderr)
-        store = bench_script(BARE_STORE, PYTHON, [str(folder / "v1"), str(folder / "v2"),
-                                                  str(work / "store.duckdb")], args.runs)
-        if args.no_datacompy:
-            datacompy = Measure(note="not run (--no-datacompy)")
-        elif not BENCH_PYTHON.exists():
-            datacompy = Measure(note="not installed (make bench installs .venv-bench)")
-        else:
-            print("  datacompy (polars)", file=sys.stderr)
-            datacompy = bench_script(DATACOMPY, BENCH_PYTHON,
-                                     [str(folder / "v1"), str(folder / "v2"),
-                                      ",".join(COMPARED), ",".join(KEY)], 1,
-                                     timeout=args.datacompy_timeout)
-        rows.append((size, recon, read, join, datacompy, store))
+    for shape in shapes:
+        for size in sizes:
+            folder = dataset(data_root, size, shape)
+            work = data_root / "work" / f"{shape}-{size}"
+            print(f"{shape} {size:,}: recon x{args.runs}", file=sys.stderr)
+            recon, stages = bench_recon(folder, work, args.runs, config)
+            profiles[(shape, size)] = {k: statistics.median(v) for k, v in stages.items()}
+            print("  bare read", file=sys.stderr)
+            read = bench_script(BARE_READ, PYTHON, [str(folder / "v1"), str(folder / "v2"),
+                                                    ",".join(COMPARED)], args.runs)
+            print("  bare full outer join", file=sys.stderr)
+            join = bench_script(BARE_JOIN, PYTHON, [str(folder / "v1"), str(folder / "v2"),
+                                                    ",".join(COMPARED), ",".join(KEY),
+                                                    str(work / "join.parquet")], args.runs)
+            if args.no_datacompy:
+                datacompy = Measure(note="not run (--no-datacompy)")
+            elif not BENCH_PYTHON.exists():
+                datacompy = Measure(note="not installed (make bench installs .venv-bench)")
+            else:
+                print("  datacompy (polars)", file=sys.stderr)
+                datacompy = bench_script(DATACOMPY, BENCH_PYTHON,
+                                         [str(folder / "v1"), str(folder / "v2"),
+                                          ",".join(COMPARED), ",".join(KEY)], 1,
+                                         timeout=args.datacompy_timeout)
+            rows.append(Row(shape, size, recon, read, join, datacompy, input_bytes(folder)))
+    csv = None
+    if args.csv_size:
+        folder = dataset(data_root, args.csv_size, "uniform", "csv")
+        work = data_root / "work" / f"csv-{args.csv_size}"
+        print(f"csv {args.csv_size:,}: recon x{args.runs}", file=sys.stderr)
+        recon, _ = bench_recon(folder, work, args.runs, config)
+        print("  bare read_csv", file=sys.stderr)
+        read = bench_script(BARE_READ_CSV, PYTHON, [str(folder / "v1"), str(folder / "v2")],
+                            args.runs)
+        csv = (args.csv_size, recon, read)
 
-    text = render(rows, profiles, args, config)
+    text = render(rows, profiles, csv, args, config)
     print(text)
     if args.write:
         write_section(Path(args.write), args, text)
@@ -280,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def render(rows, profiles, args, config) -> str:
+def render(rows: list[Row], profiles, csv, args, config) -> str:
     import duckdb
 
     lines = ["# Benchmarks", ""]
@@ -296,79 +330,104 @@ def render(rows, profiles, args, config) -> str:
         f"DuckDB {duckdb.__version__}. Measured {date.today().isoformat()}.",
         "",
         "One business date, Parquet, planted breaks of every kind. recon is `recon diff` end "
-        "to end (load, match, findings, balances, outputs, state update into a fresh state "
-        f"database), median of {args.runs} run(s), wall time and peak RSS of the process. "
-        "(a) is DuckDB reading and hashing every compared column of both sides; (b) is a "
-        "bare DuckDB full outer join on (account_id, serial_no) writing the differing rows "
-        "to Parquet; (c) is datacompy's PolarsCompare on the same columns with decimal "
-        "amounts (one run); (d) is DuckDB storing every entry of both sides, as read, in "
-        "a fresh database file (the contract keeps the loaded entries in the state "
-        "database, so (d) is a floor under any run).",
+        "to end (read, match, findings, balances, state update into a fresh state "
+        f"database, outputs with report.html), median of {args.runs} run(s), wall time and "
+        "peak RSS of the process. (a) is DuckDB reading and hashing every compared column "
+        "of both sides; (b) is a bare DuckDB full outer join on (account_id, serial_no) "
+        "writing the rows whose compared columns differ to Parquet; (c) is datacompy's "
+        "PolarsCompare on the same columns with decimal amounts (one run). Shapes: uniform "
+        "(accounts = entries / 10), hot (the same, with 5% of the entries on 200 "
+        "accounts). state is the state database recon leaves after the date, per million "
+        "entries a side and against the input Parquet files of both sides.",
         "",
     ]
     if config is not None:
         lines += [f"recon ran with `[duckdb] memory_limit = \"{args.memory_limit}\"` and a "
                   "temp directory to spill to.", ""]
     lines += [
-        "| entries a side | recon | peak RSS | entries/s | (a) read | recon/(a) | (b) join "
+        "| shape | entries a side | recon | peak RSS | (a) read | recon/(a) | (b) join "
         "| recon/(b) | (c) datacompy | its RSS | (c)/recon time | recon/(c) memory "
-        "| (d) store | (d)/(b) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| state | state per M | state/input |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, recon, read, join, dc, store in rows:
-        eps = f"{2 * size / recon.median:,.0f}" if recon.median else "–"
+    for r in rows:
+        dc, state = r.datacompy, r.recon.state_bytes
         lines.append(
-            f"| {size:,} | {fmt_s(recon.median)} | {fmt_gb(recon.peak_gb)} | {eps} | "
-            f"{fmt_s(read.median)} | {ratio(recon.median, read.median)} | "
-            f"{fmt_s(join.median)} | {ratio(recon.median, join.median)} | "
+            f"| {r.shape} | {r.size:,} | {fmt_s(r.recon.median)} | "
+            f"{fmt_gb(r.recon.peak_gb)} | {fmt_s(r.read.median)} | "
+            f"{ratio(r.recon.median, r.read.median)} | {fmt_s(r.join.median)} | "
+            f"{ratio(r.recon.median, r.join.median)} | "
             f"{fmt_s(dc.median) if dc.seconds else dc.note} | {fmt_gb(dc.peak_gb)} | "
-            f"{ratio(dc.median, recon.median)} | "
-            f"{ratio(recon.peak_gb, dc.peak_gb)} | "
-            f"{fmt_s(store.median) if store.seconds else store.note} | "
-            f"{ratio(store.median, join.median)} |")
+            f"{ratio(dc.median, r.recon.median)} | {ratio(r.recon.peak_gb, dc.peak_gb)} | "
+            f"{fmt_mb(state)} | {fmt_mb(state / (r.size / 1e6) if state else None)} | "
+            f"{percent(state, r.input_bytes)} |")
     lines += ["", "Time per stage (recon --profile, median seconds):", ""]
     names = ("load v1", "load v2", "match", "balances", "findings", "state", "outputs")
-    lines += ["| entries a side | " + " | ".join(names) + " |",
-              "|---:|" + "---:|" * len(names)]
-    for size, stages in profiles.items():
-        lines.append(f"| {size:,} | " + " | ".join(
+    lines += ["| shape | entries a side | " + " | ".join(names) + " |",
+              "|---|---:|" + "---:|" * len(names)]
+    for (shape, size), stages in profiles.items():
+        lines.append(f"| {shape} | {size:,} | " + " | ".join(
             f"{stages[n]:.2f}" if n in stages else "–" for n in names) + " |")
-    if len(rows) > 1:
-        base_size, base = rows[0][0], rows[0][1].median
-        lines += ["", "Scaling (recon time per million entries a side): " + ", ".join(
-            f"{size / 1e6:g}M: {r.median / (size / 1e6):.2f} s/M "
-            f"({(r.median / base) / (size / base_size):.2f}× linear)"
-            for size, r, *_ in rows if r.median) + "."]
-    lines += ["", "Targets (issue 8):", ""]
-    for size, recon, _read, join, dc, store in rows:
-        if size == 10_000_000 and config is None:
-            lines.append(_target(f"10M: recon ≤ 3× the bare join ({fmt_s(join.median)})",
-                                 recon.median is not None and join.median is not None
-                                 and recon.median <= 3 * join.median))
+    for shape in dict.fromkeys(r.shape for r in rows):
+        mine = [r for r in rows if r.shape == shape and r.recon.median]
+        if len(mine) > 1:
+            base = mine[0]
+            lines += ["", f"Scaling, {shape} (recon time per million entries a side): "
+                      + ", ".join(
+                          f"{r.size / 1e6:g}M: {r.recon.median / (r.size / 1e6):.2f} s/M "
+                          f"({(r.recon.median / base.recon.median) / (r.size / base.size):.2f}"
+                          f"× linear)" for r in mine) + "."]
+    if csv is not None:
+        size, recon, read = csv
+        lines += ["", f"CSV, uniform, {size:,} entries a side: recon {fmt_s(recon.median)} "
+                  f"(peak RSS {fmt_gb(recon.peak_gb)}), DuckDB's bare read_csv of the same "
+                  f"files {fmt_s(read.median)}: {ratio(recon.median, read.median)}."]
+    lines += ["", "Targets (issue 13):", ""]
+    for r in rows:
+        if r.size == 10_000_000 and config is None:
+            times = ratio(r.recon.median, r.join.median)
+            lines.append(_target(f"{r.shape} 10M: recon ≤ 3× the bare join "
+                                 f"({fmt_s(r.join.median)}): {times}",
+                                 r.recon.median is not None and r.join.median is not None
+                                 and r.recon.median <= 3 * r.join.median))
+            dc = r.datacompy
             if dc.seconds:
-                lines.append(_target("10M: ≥ 8× faster than datacompy",
-                                     dc.median >= 8 * recon.median))
-                lines.append(_target("10M: < 1/3 of datacompy's peak memory",
-                                     recon.peak_gb < dc.peak_gb / 3))
+                lines.append(_target(f"{r.shape} 10M: ≥ 8× faster than datacompy: "
+                                     f"{ratio(dc.median, r.recon.median)}",
+                                     dc.median >= 8 * r.recon.median))
+                lines.append(_target(f"{r.shape} 10M: < 1/3 of datacompy's peak memory: "
+                                     f"{ratio(r.recon.peak_gb, dc.peak_gb)}",
+                                     r.recon.peak_gb < dc.peak_gb / 3))
             else:
-                lines.append(f"- 10M vs datacompy: {dc.note}")
-            if store.seconds and join.seconds:
-                allowed = [f"3× the join allows {fmt_s(3 * join.median)}"]
-                if dc.seconds:
-                    allowed.append(f"8× faster than datacompy allows {fmt_s(dc.median / 8)}")
-                lines.append(f"- floor: storing the entries alone, (d), takes "
-                             f"{fmt_s(store.median)}; " + ", ".join(allowed))
-        if size >= 100_000_000 and config is not None:
-            lines.append(_target(f"{size / 1e6:g}M with memory_limit {args.memory_limit}: "
-                                 f"completes, peak RSS {fmt_gb(recon.peak_gb)} ≤ 5 GB",
-                                 recon.peak_gb is not None and recon.peak_gb <= 5))
+                lines.append(f"- {r.shape} 10M vs datacompy: {dc.note}")
+        if r.shape == "hot" and r.recon.state_bytes:
+            share = r.recon.state_bytes / r.input_bytes
+            lines.append(_target(f"hot {r.size / 1e6:g}M: state growth ≤ 15% of the input: "
+                                 f"{share:.1%}", share <= 0.15))
+        if r.size >= 100_000_000 and config is not None:
+            lines.append(_target(f"{r.size / 1e6:g}M with memory_limit {args.memory_limit}: "
+                                 f"peak RSS {fmt_gb(r.recon.peak_gb)} ≤ 5 GB",
+                                 r.recon.peak_gb is not None and r.recon.peak_gb <= 5))
+            lines.append(_target(f"{r.size / 1e6:g}M with memory_limit {args.memory_limit}: "
+                                 f"≤ 3× the bare join: {ratio(r.recon.median, r.join.median)}",
+                                 r.recon.median is not None and r.join.median is not None
+                                 and r.recon.median <= 3 * r.join.median))
     return "\n".join(lines) + "\n"
+
+
+def fmt_mb(value: float | None) -> str:
+    return "–" if value is None else f"{value / 2**20:,.1f} MB"
+
+
+def percent(part: float | None, whole: float | None) -> str:
+    return "–" if not part or not whole else f"{part / whole:.1%}"
 
 
 def write_section(path: Path, args, text: str) -> None:
     """Put this run's results into `path`, replacing an earlier run of the same sizes and
     memory limit and keeping the others."""
-    key = f"sizes={args.sizes} memory_limit={args.memory_limit or 'default'}"
+    key = (f"sizes={args.sizes} shapes={args.shapes} csv={args.csv_size} "
+           f"memory_limit={args.memory_limit or 'default'}")
     begin, end = f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
     block = f"{begin}\n{text.replace('# Benchmarks', '## ' + key, 1)}{end}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"

@@ -85,6 +85,52 @@ class DuckDBEngine:
                               f"read by the spark engine (--engine spark)")
         return partition_files(location, dataset, biz_date, system)
 
+    def open_sources(self, files: tuple[SourceFile, ...], stage: str, biz_date: date
+                     ) -> list[OpenedFile]:
+        """The relations to read a partition's files from. Consecutive Parquet files with
+        the same columns and types are one relation, one multi-file read_parquet (its
+        file_index says which file a row came from): a union of one scan per file is
+        a quarter slower to join at 5M entries a side."""
+        opened: list[OpenedFile] = []
+        group: list[tuple[int, SourceFile]] = []
+        schema: dict[str, str] | None = None
+        for index, source in enumerate(files):
+            if source.format != "parquet":
+                opened += self._parquet_group(group, schema)
+                group, schema = [], None
+                opened.append(self.open_source(source, index, f"{stage}_{index}", biz_date))
+                continue
+            columns = self._parquet_columns(source)
+            if group and columns != schema:
+                opened += self._parquet_group(group, schema)
+                group = []
+            group.append((index, source))
+            schema = columns
+        return opened + self._parquet_group(group, schema)
+
+    def _parquet_columns(self, source: SourceFile) -> dict[str, str]:
+        path = str(source.path)
+        try:
+            described = self.con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({sql.literal(path)}, "
+                f"hive_partitioning = false)").fetchall()
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read parquet file: {first_line(exc)}", path) from None
+        return {name: typ for name, typ, *_ in described}
+
+    @staticmethod
+    def _parquet_group(group: list[tuple[int, SourceFile]], columns: dict[str, str] | None
+                       ) -> list[OpenedFile]:
+        if not group:
+            return []
+        paths = "[" + ", ".join(sql.literal(str(s.path)) for _, s in group) + "]"
+        first = group[0][0]
+        relation = (f"(SELECT *, {first} + file_index AS __file_index "
+                    f"FROM read_parquet({paths}, file_row_number = true, "
+                    f"hive_partitioning = false, union_by_name = false))")
+        return [OpenedFile(group[0][1], relation, dict(columns or {}), None,
+                           file_index_column="__file_index", covers=tuple(group))]
+
     def open_source(self, source: SourceFile, index: int, temp_name: str,
                     biz_date: date) -> OpenedFile:
         """Describe one file and give the relation to select it from.
@@ -257,6 +303,12 @@ class SparkEngine:
         except Exception as exc:  # pyspark raises several unrelated exception types
             raise InputError(f"cannot read table: {first_line(exc)}", table.name) from None
         return SourceFile(Path(table.name), "table", 0, 0)
+
+    def open_sources(self, files: tuple[SourceFile, ...], stage: str, biz_date: date
+                     ) -> list[OpenedFile]:
+        """One relation per file (or the table)."""
+        return [self.open_source(source, index, f"{stage}_{index}", biz_date)
+                for index, source in enumerate(files)]
 
     def open_source(self, source: SourceFile, index: int, temp_name: str,
                     biz_date: date) -> OpenedFile:

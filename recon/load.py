@@ -158,11 +158,13 @@ class OpenedFile:
     relation: str
     columns: dict[str, str]
     malformed: str | None
-    # A table spans many files: the relation's column giving each row's file number, and
-    # the relation (file_index, source_file) naming those files. Else the file is
-    # `source`, numbered by its place in the partition.
+    # A relation may span many files: the relation's column giving each row's file
+    # number, and either the relation (file_index, source_file) naming those files (a
+    # table) or the files themselves with their numbers. Else the file is `source`,
+    # numbered by its place in the partition.
     file_index_column: str | None = None
     files: str | None = None
+    covers: tuple[tuple[int, SourceFile], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,9 @@ def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date
     files = engine.partition_files(location, dataset, biz_date, system)
     rules = RULES[dataset]
     stage = f"scan_{dataset}_{system}"
-    selects, params, opened, present = [], {}, [], set()
-    for index, source in enumerate(files):
-        file = engine.open_source(source, index, f"{stage}_{index}", biz_date)
-        opened.append(file)
+    selects, params, present = [], {}, set()
+    opened = engine.open_sources(files, stage, biz_date)
+    for index, file in enumerate(opened):
         select, file_params = _file_select(file, index, rules, system, biz_date, config)
         selects.append(select)
         params.update(file_params)
@@ -240,7 +241,7 @@ def load_balances(engine, *, system: str, location: Path | Table, biz_date: date
                files=f"{stage}_files")
     ((staged, rejected),) = engine.query(f"SELECT count(*), count(reason) FROM {stage}_rows")
     engine.drop(f"{stage}_rows", stage, f"{stage}_files",
-                *(f"{stage}_{i}" for i in range(len(opened))),
+                *(f"{stage}_{i}" for i in range(len(files))),
                 *(f.malformed for f in opened if f.malformed is not None),
                 *(f.files for f in opened if f.files is not None))
     return LoadStats(system=system, dataset="balances", files=files,
@@ -283,8 +284,10 @@ def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:
     with its parameters."""
     if file.files is not None:
         return f"SELECT file_index, source_file FROM {file.files}", {}
-    return (f"SELECT {index} AS file_index, $f{index} AS source_file",
-            {f"f{index}": str(file.source.path)})
+    covers = file.covers or ((index, file.source),)
+    return ("\nUNION ALL\n".join(f"SELECT {i} AS file_index, $f{i} AS source_file"
+                                 for i, _ in covers),
+            {f"f{i}": str(source.path) for i, source in covers})
 
 
 def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: str,

@@ -74,25 +74,27 @@ def test_duckdb_settings_from_options_and_bad_values(ledgers, tmp_path):
 
 
 def test_the_benchmark_runs_end_to_end_on_a_tiny_ledger(tmp_path):
-    """make bench's runner: generate, recon three ways, baselines, BENCHMARKS-style table
-    (datacompy left out: it lives in its own environment)."""
+    """make bench's runner: generate both shapes and a CSV pair, recon three ways,
+    baselines, state size, BENCHMARKS-style table (datacompy left out: it lives in its
+    own environment)."""
     out = tmp_path / "BENCH.md"
-    result = subprocess.run(
-        [sys.executable, "bench/run.py", "--sizes", "3000", "--runs", "1", "--no-datacompy",
-         "--data", str(tmp_path / "data"), "--write", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+    argv = [sys.executable, "bench/run.py", "--sizes", "3000", "--runs", "1",
+            "--no-datacompy", "--csv-size", "2000", "--data", str(tmp_path / "data"),
+            "--write", str(out)]
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     text = out.read_text()
-    row = next(line for line in text.splitlines() if line.startswith("| 3,000 |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[1].endswith(" s") and cells[2].endswith(" GB")
-    assert cells[4].endswith(" s") and cells[6].endswith(" s")    # bare read, bare join
-    assert "not run (--no-datacompy)" in cells[8]
-    assert cells[12].endswith(" s") and cells[13].endswith("×")    # bare store, (d)/(b)
-    assert "| 3,000 |" in text.split("Time per stage")[1]
+    for shape in ("uniform", "hot"):
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| {shape} | 3,000 |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2].endswith(" s") and cells[3].endswith(" GB")
+        assert cells[4].endswith(" s") and cells[6].endswith(" s")    # bare read, bare join
+        assert "not run (--no-datacompy)" in cells[8]
+        assert cells[12].endswith(" MB") and cells[14].endswith("%")  # state, state/input
+        assert f"| {shape} | 3,000 |" in text.split("Time per stage")[1]
+    assert "hot 0.003M: state growth ≤ 15% of the input" in text
+    assert "CSV, uniform, 2,000 entries a side: recon " in text
     # a second run replaces its own section instead of adding one
-    subprocess.run(
-        [sys.executable, "bench/run.py", "--sizes", "3000", "--runs", "1", "--no-datacompy",
-         "--data", str(tmp_path / "data"), "--write", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=True)
+    subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=True)
     assert out.read_text().count("<!-- bench sizes=3000 ") == 1
