@@ -145,33 +145,39 @@ def test_help_is_complete():
                 assert param.help, f"{name} {param.opts} has no help"
 
 
-@pytest.mark.parametrize(("broken", "message"), [
+@pytest.mark.parametrize(("query", "broken", "replacement", "message"), [
     # a MISSING_IN_V2 finding with the wrong sign: amounts no longer add up
-    ("CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
-     "amount conservation failed"),
+    ("entry_findings", "CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
+     "CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact", "amount conservation failed"),
     # MISSING_IN_V2 findings lost: rows no longer add up
-    ("FROM diff_pairs WHERE v2_serial_no IS NULL",
-     "row conservation failed for v1"),
+    ("entry_findings", "FROM diff_pairs WHERE v2_serial_no IS NULL",
+     "FROM diff_pairs WHERE v2_serial_no IS NULL AND FALSE", "row conservation failed for v1"),
+    # the join drops the entries v2 lacks: they leave it as if they were clean pairs
+    ("key_diff", "FULL OUTER JOIN {v2} AS b", "RIGHT JOIN {v2} AS b",
+     "row conservation failed in the match"),
 ])
 def test_a_broken_classification_is_caught_by_the_conservation_checks(
-        ledgers, monkeypatch, broken, message):
-    """The checks run inside every run: a classification query that loses a row or gets
-    an amount wrong makes the run fail (exit 5), with nothing committed or written."""
+        ledgers, monkeypatch, query, broken, replacement, message):
+    """The checks run inside every run: a matching or classification query that loses a
+    row or gets an amount wrong makes the run fail (exit 5), with nothing committed or
+    written."""
     from recon import sql
 
     original = sql.query
 
     def sabotaged(name: str) -> str:
         text = original(name)
-        if name == "entry_findings":
+        if name == query:
             assert broken in text
-            replacement = ("CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact"
-                           if "amount_impact" in broken else broken + " AND FALSE")
             text = text.replace(broken, replacement, 1)
         return text
 
     ledgers.entries("v1", [entry("001"), entry("002", amount="7.00")])
     ledgers.entries("v2", [entry("001")])
+    # balances that tie out (v2 carries the 7.00 in), so no account is kept whole
+    for system, opening in (("v1", "0.00"), ("v2", "7.00")):
+        ledgers.balances(system, [{"account_id": "A1", "opening_balance": opening,
+                                   "closing_balance": "17.00", "currency": "CNY"}])
     monkeypatch.setattr(sql, "query", sabotaged)
     run = ledgers.diff()
     assert run.exit_code == 5

@@ -233,3 +233,68 @@ def test_severity_by_amount(ledgers, amount, severity):
     ledgers.entries("v2", [entry("000002", amount="1.00", biz_order_no=None)])
     rows = {r["kind"]: r for r in ledgers.diff().worklist()}
     assert rows["MISSING_IN_V2"]["severity"] == severity
+
+
+def _evidence(lg, table: str = "evidence") -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(lg.db), read_only=True)
+    try:
+        return sorted(con.execute(
+            f"SELECT system, account_id, serial_no, amount, copy_no, copies, source_row "
+            f"FROM {table}").fetchall())
+    finally:
+        con.close()
+
+
+def test_evidence_keeps_the_rows_findings_name_and_no_clean_entry(any_format_ledgers,
+                                                                  tmp_path):
+    """Planted on A1: 000002 only in v1, 000003 C 5.00 vs C 5.50, 000004 twice in v1,
+    000905 only in v2 (A1's closing balances then differ, so its clean 000001 is kept
+    too, for `recon explain`). A2's 000101 is clean on both sides and its balances tie:
+    it is not kept. With keep_entries = "all" the findings are the same and `entries`
+    holds every valid row once."""
+    lg = any_format_ledgers
+    v1 = [entry("000001"), entry("000002"), entry("000003", amount="5.00"),
+          entry("000004", amount="1.00"), entry("000004", amount="1.00",
+                                                   posted_at="2026-11-01 11:00:00"),
+          entry("000101", account_id="A2")]
+    v2 = [entry("000001"), entry("000003", amount="5.50"), entry("000004", amount="1.00"),
+          entry("000905"), entry("000101", account_id="A2")]
+    lg.entries("v1", v1)
+    lg.entries("v2", v2)
+    run = lg.diff()
+    assert run.exit_code == 1
+    kept = _evidence(lg)
+    assert [(s, a, n, str(m), c, k) for s, a, n, m, c, k, _ in kept] == [
+        ("v1", "A1", "000001", "10.00", 1, 1), ("v1", "A1", "000002", "10.00", 1, 1),
+        ("v1", "A1", "000003", "5.00", 1, 1), ("v1", "A1", "000004", "1.00", 1, 2),
+        ("v1", "A1", "000004", "1.00", 2, 2),
+        ("v2", "A1", "000001", "10.00", 1, 1), ("v2", "A1", "000003", "5.50", 1, 1),
+        ("v2", "A1", "000004", "1.00", 1, 1), ("v2", "A1", "000905", "10.00", 1, 1),
+    ]
+    # each kept row names its place in its file: rows are numbered from 1 in file order
+    assert {(s, n, r) for s, _, n, _, c, _, r in kept if n == "000004"} == {
+        ("v1", "000004", 4), ("v1", "000004", 5), ("v2", "000004", 3)}
+    assert _evidence(lg, "entries") == []
+
+    config = tmp_path / "all.toml"
+    config.write_text('[state]\nkeep_entries = "all"\n')
+    again = lg.diff("--config", str(config))
+    assert again.exit_code == 1
+    assert findings(again) == findings(run)
+    assert _evidence(lg) == kept
+    stored = _evidence(lg, "entries")
+    assert len(stored) == len(v1) + len(v2)
+    assert {(s, n, c, k) for s, _, n, _, c, k, _ in stored if n == "000004"} == {
+        ("v1", "000004", 1, 2), ("v1", "000004", 2, 2), ("v2", "000004", 1, 1)}
+
+
+def test_keep_entries_must_be_evidence_or_all(ledgers, tmp_path):
+    ledgers.entries("v1", BASE)
+    ledgers.entries("v2", BASE)
+    config = tmp_path / "bad.toml"
+    config.write_text('[state]\nkeep_entries = "some"\n')
+    run = ledgers.diff("--config", str(config))
+    assert run.exit_code == 2
+    assert "state.keep_entries must be one of evidence, all" in run.stderr
