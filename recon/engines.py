@@ -57,12 +57,14 @@ CREATED = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(TABLE|
 
 class DuckDBEngine:
     name = "duckdb"
-    # The legal_entity of an account's latest valid entry: the greatest (posted_at,
+
+    # The legal_entity of an account's latest entry: the greatest (posted_at,
     # hash(serial_no, legal_entity)), packed into one HUGEINT (microseconds × 2^64 + a
     # 64-bit hash), so the aggregate keeps one value per account (ordering by text kept
     # every entry: twice as slow at 10M a side). Entries posted at the same instant are
     # told apart by their values alone, so the same entries in v1 and v2 pick the same
-    # one, whatever the files' layout.
+    # one, whatever the files' layout. 0.36 s a side at 10M entries; packing into 64
+    # bits (12 of them hash) saves a fifth of that and loses the exact tie-break.
     latest_entity = ("arg_max_null(legal_entity, "
                      "CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616 "
                      "+ hash(serial_no, legal_entity))")
@@ -227,7 +229,7 @@ class SparkEngine:
     """The same work on Spark SQL: inputs read by Spark, statements transpiled by sqlglot."""
 
     name = "spark"
-    # The legal_entity of an account's latest valid entry (see DuckDBEngine), written so
+    # The legal_entity of an account's latest entry (see DuckDBEngine), written so
     # that sqlglot carries it to Spark as max_by over a struct.
     latest_entity = ("arg_max(legal_entity, struct_pack(t := posted_at, "
                      "h := hash(serial_no, legal_entity)))")

@@ -171,14 +171,13 @@ class OpenedFile:
 class ScannedEntries:
     """One system's entries of one date, opened for the streaming reconciliation: the
     engine relation `valid` of its valid rows (typed, every contract column, with
-    file_index and source_row), the per-account and per-flow aggregates of one pass
-    over them, and the hashes of keys seen more than once."""
+    file_index and source_row), and the per-account and per-flow aggregates of one pass
+    over them."""
 
     stats: LoadStats
     scan: str          # the view of every row, typed, with its reason (NULL when valid)
     valid: str         # the relation of the valid rows
     files: str         # (file_index, source_file) of the files
-    duplicated: int    # keys (by hash) seen more than once among the valid rows
 
 
 def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date: date,
@@ -253,11 +252,10 @@ def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
                  config: Config) -> ScannedEntries:
     """Open one system's entries of the date and make one pass over them: per-account
     aggregates (rows read, rejected, entries, Σ signed, latest entity) and per-flow
-    aggregates. Rejects are written from a second pass only when that count found some,
-    and the keys seen more than once are found by their hash (CONTRACT §3.1 numbers
-    their copies; recon/sql/diff_entries.sql confirms them on the real key).
+    aggregates.
+    Rejects are written from a second pass only when that count found some.
 
-    Nothing is copied: the join (recon/sql/key_diff.sql) reads the same relation."""
+    Nothing is copied: the join (recon/sql/key_join.sql) reads the same relation."""
     stage, files, opened, present = _open(engine, system=system, dataset="entries",
                                           location=location, biz_date=biz_date,
                                           config=config)
@@ -271,12 +269,10 @@ def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
         engine.run("insert_scan_rejects", where, scan=stage, files=f"{stage}_files")
     malformed = _malformed(engine, opened, where)
     valid = f"(SELECT * FROM {stage} WHERE reason IS NULL)" if rejected else stage
-    engine.run("duplicate_keys", {}, scan=stage, valid=valid)
-    ((duplicated,),) = engine.query(f"SELECT count(*) FROM {stage}_dup_hashes")
     stats = LoadStats(system=system, dataset="entries", files=files,
                       rows_read=int(rows) + malformed, rows_loaded=int(loaded),
                       rows_rejected=int(rejected) + malformed, present_columns=present)
-    return ScannedEntries(stats, stage, valid, f"{stage}_files", int(duplicated))
+    return ScannedEntries(stats, stage, valid, f"{stage}_files")
 
 
 def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:

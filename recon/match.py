@@ -2,10 +2,14 @@
 
 All of it is set-based SQL in recon/sql/, run on the date's engine:
 
-- key_diff: the one join over both systems' entries, on (account_id, serial_no), as
-  they are read from the sources. It keeps only what is not a clean match (with every
-  column of both sides), every pair of a key seen more than once, and every entry of an
-  account whose balance does not tie out; clean pairs are counted, not copied.
+- key_join: the one join over both systems' entries, on (account_id, serial_no), as
+  they are read from the sources, folded per account: the entries it met per system
+  and the pairs that differ. Held against the aggregate pass's counts,
+  its counts find the accounts where a key is duplicated in one system and present in
+  the other. Clean pairs are counted, not copied.
+- key_diff: a second join, filtered to the few accounts with something to keep: the
+  pairs that differ, with every column of both sides, and every pair of an account with
+  a duplicated key or a balance that does not tie out.
 - diff_entries: those entries, one row each, copies of a key numbered (the evidence);
 - match_key, match_serial, diff_pairs, entry_findings: the copy-to-copy pairing, the
   secondary match and the classification, over the kept entries only.
@@ -46,22 +50,15 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEn
     or the same queries on Spark SQL). Needs day_accounts and the date's balances."""
     params = {"d": biz_date}
     engine.run("break_accounts", {"d": biz_date, "limit": EXPLAINED_ACCOUNTS})
-    also = []
-    if v1.duplicated or v2.duplicated:
-        key = "hash(COALESCE(a.account_id, b.account_id), COALESCE(a.serial_no, b.serial_no))"
-        also.append(f"OR {key} IN (SELECT key_hash FROM {v1.scan}_dup_hashes "
-                    f"UNION ALL SELECT key_hash FROM {v2.scan}_dup_hashes)")
-    ((breaks,),) = engine.query("SELECT count(*) FROM break_accounts")
-    if breaks:
-        also.append("OR COALESCE(a.account_id, b.account_id) IN "
-                    "(SELECT account_id FROM break_accounts)")
-    columns = ",\n       ".join(
-        f"{side}.{sql.ident(c)} AS {sql.ident(f'{system}_{c}')}"
-        for system, side in (("v1", "a"), ("v2", "b")) for c in ROW_COLUMNS)
-    engine.run("key_diff", params, v1=v1.valid, v2=v2.valid, columns=columns,
-               fields_differ="\n   ".join(
-                   f"OR a.{sql.ident(f)} IS DISTINCT FROM b.{sql.ident(f)}" for f in fields),
-               also="\n   ".join(also))
+    both = [(system, side, c) for system, side in (("v1", "a"), ("v2", "b"))
+            for c in ROW_COLUMNS]
+    fields_differ = "\n   ".join(
+        f"OR a.{sql.ident(f)} IS DISTINCT FROM b.{sql.ident(f)}" for f in fields)
+    engine.run("key_join", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ)
+    engine.run("key_diff", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ,
+               columns=",\n       ".join(f"{side}.{sql.ident(c)} AS "
+                                         f"{sql.ident(f'{system}_{c}')}"
+                                         for system, side, c in both))
     entry = {system: ", ".join(f"{sql.ident(f'{system}_{c}')} AS {sql.ident(c)}"
                                for c in ROW_COLUMNS) for system in ("v1", "v2")}
     engine.run("diff_entries", {"stride": FILE_STRIDE}, v1_entry=entry["v1"],

@@ -1,6 +1,7 @@
 -- day_accounts: both systems' per-account and per-flow aggregates of the date
 -- (entry_aggregates.sql) side by side, valid entries only. The balance checks, the
--- audits and daily_accounts / daily_flows read these, never the entries again.
+-- join's duplicate check, the audits and daily_accounts / daily_flows read these,
+-- never the entries again.
 CREATE OR REPLACE TEMP TABLE day_accounts AS
 SELECT 'v1' AS system, account_id, entries, net, legal_entity
 FROM {v1}_accounts

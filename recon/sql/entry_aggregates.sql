@@ -3,9 +3,9 @@
 -- (rejected rows group under whatever account_id they carry, NULL included), and of the
 -- valid entries their count, Σ signed amount (C +, D −) and the legal_entity of the
 -- latest one ({latest_entity}, the engine's expression: see recon/engines.py). These
--- are what daily_accounts keeps, what the balance checks need, and what the row and
--- amount audits hold the findings against. Then the flows (出入金流水): count and Σ
--- amount per legal_entity × biz_type × direction × currency, for month-end.
+-- are what daily_accounts keeps, what the balance checks need, and what the join's own
+-- counts and the row and amount audits are held against. Then the flows (出入金流水): count
+-- and Σ amount per legal_entity × biz_type × direction × currency, for month-end.
 CREATE OR REPLACE TEMP TABLE {scan}_accounts AS
 SELECT account_id,
        count(*) AS rows_read,

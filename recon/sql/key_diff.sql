@@ -1,21 +1,21 @@
--- key_diff: the one pass over both systems' entries that matters (CONTRACT §3.1): v1
--- and v2 joined on (account_id, serial_no), keeping only what is not a clean match,
--- with every contract column of both sides: an entry on one side only, a pair whose
--- amount, direction or a compared field differs ({fields_differ}: one
--- "OR a.<field> IS DISTINCT FROM b.<field>" per compared field), and ({also}) every
--- pair of a key seen more than once (duplicate_keys.sql, by hash) or of an account
--- whose balance does not tie out (break_accounts.sql). Clean pairs are counted, not
--- kept: the sources remain their record. {v1} and {v2} are the systems' valid rows,
--- {columns} both sides' columns as v1_<column> and v2_<column>.
+-- key_diff: the pairs of the kept accounts (kept_accounts, from key_join.sql) that are
+-- kept as evidence, with every column of both sides ({columns}: v1_<column> and
+-- v2_<column>): every pair of an account kept whole, the pairs that differ
+-- ({fields_differ}, as in key_join.sql) of the others. A second pass over the sources,
+-- filtered to those accounts before the join. A duplicated key's rows are in several
+-- pairs; diff_entries keeps one of each.
 CREATE OR REPLACE TEMP TABLE key_diff AS
 SELECT {columns}
-FROM {v1} AS a
-FULL OUTER JOIN {v2} AS b
+FROM (SELECT * FROM {v1} WHERE account_id IN (SELECT account_id FROM kept_accounts)) AS a
+FULL OUTER JOIN
+     (SELECT * FROM {v2} WHERE account_id IN (SELECT account_id FROM kept_accounts)) AS b
   ON a.account_id = b.account_id
  AND a.serial_no = b.serial_no
-WHERE a.account_id IS NULL
+LEFT JOIN kept_accounts AS k
+  ON k.account_id = COALESCE(a.account_id, b.account_id)
+WHERE k.whole
+   OR a.account_id IS NULL
    OR b.account_id IS NULL
    OR a.amount <> b.amount
    OR a.direction <> b.direction
-   {fields_differ}
-   {also};
+   {fields_differ};
