@@ -152,9 +152,10 @@ def test_help_is_complete():
     # MISSING_IN_V2 findings lost: rows no longer add up
     ("entry_findings", "FROM diff_pairs WHERE v2_serial_no IS NULL",
      "FROM diff_pairs WHERE v2_serial_no IS NULL AND FALSE", "row conservation failed for v1"),
-    # the join drops the entries v2 lacks: they leave it as if they were clean pairs
-    ("key_diff", "FULL OUTER JOIN\n     (SELECT * FROM {v2}", "RIGHT JOIN\n     (SELECT * FROM {v2}",
-     "row conservation failed in the match"),
+    # the evidence join drops the entries v2 lacks: they leave it as if they were clean
+    # pairs
+    ("key_diff", "FULL OUTER JOIN\n     (SELECT * FROM {v2}",
+     "RIGHT JOIN\n     (SELECT * FROM {v2}", "row conservation failed in the match"),
 ])
 def test_a_broken_classification_is_caught_by_the_conservation_checks(
         ledgers, monkeypatch, query, broken, replacement, message):
