@@ -152,21 +152,27 @@ def bench_recon(folder: Path, work: Path, runs: int, config: Path | None
     return measure, stages
 
 
-BARE_READ = """
-import duckdb, sys
+# The floors run with recon's memory limit and spill directory when --memory-limit is
+# given (BENCH_MEMORY_LIMIT, BENCH_TEMP), so that a ratio compares like with like.
+LIMITED = """
+import duckdb, os, sys
 con = duckdb.connect()
+if os.environ.get("BENCH_MEMORY_LIMIT"):
+    con.execute(f"SET memory_limit = '{os.environ['BENCH_MEMORY_LIMIT']}'")
+    con.execute(f"SET temp_directory = '{os.environ['BENCH_TEMP']}'")
+"""
+
+BARE_READ = LIMITED + """
 for side in sys.argv[1:3]:
     con.execute(f"SELECT sum(hash({', '.join(sys.argv[3].split(','))})) "
                 f"FROM read_parquet('{side}/entries/*/*.parquet', hive_partitioning = false)"
                 ).fetchall()
 """
 
-BARE_JOIN = """
-import duckdb, sys
+BARE_JOIN = LIMITED + """
 v1, v2, cols, key, out = sys.argv[1:6]
 cols, key = cols.split(','), key.split(',')
 differs = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in cols if c not in key)
-con = duckdb.connect()
 con.execute(f'''COPY (
   SELECT * FROM read_parquet('{v1}/entries/*/*.parquet', hive_partitioning = false) AS a
   FULL OUTER JOIN read_parquet('{v2}/entries/*/*.parquet', hive_partitioning = false) AS b
@@ -175,9 +181,7 @@ con.execute(f'''COPY (
 ) TO '{out}' (FORMAT parquet)''')
 """
 
-BARE_READ_CSV = """
-import duckdb, sys
-con = duckdb.connect()
+BARE_READ_CSV = LIMITED + """
 for side in sys.argv[1:3]:
     con.execute(f"SELECT count(*), sum(hash(COLUMNS(*))) FROM read_csv('{side}/entries/*/*.csv', "
                 f"header = true, all_varchar = true, hive_partitioning = false)").fetchall()
@@ -199,11 +203,11 @@ print(compare.intersect_rows.height, compare.df1_unq_rows.height, compare.df2_un
 
 
 def bench_script(script: str, python: Path, args: list[str], runs: int,
-                 timeout: float | None = None) -> Measure:
+                 timeout: float | None = None, env: dict | None = None) -> Measure:
     measure = Measure()
     for _ in range(runs):
         seconds, rss, code, err = run_child([str(python), "-c", script, *args],
-                                            timeout=timeout)
+                                            timeout=timeout, env=env)
         if code == -9:
             measure.note = f"did not finish within {timeout:.0f} s"
             return measure
@@ -263,12 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown shape {unknown[0]!r}")
     data_root = Path(args.data)
     data_root.mkdir(parents=True, exist_ok=True)
-    config = None
+    config, limited = None, None
     if args.memory_limit:
         config = data_root / "bench.toml"
         spill = data_root / "spill"
         config.write_text(f'[duckdb]\nmemory_limit = "{args.memory_limit}"\n'
                           f'temp_directory = "{spill}"\n')
+        limited = {"BENCH_MEMORY_LIMIT": args.memory_limit, "BENCH_TEMP": str(spill)}
     rows, profiles = [], {}
     for shape in shapes:
         for size in sizes:
@@ -279,11 +284,12 @@ def main(argv: list[str] | None = None) -> int:
             profiles[(shape, size)] = {k: statistics.median(v) for k, v in stages.items()}
             print("  bare read", file=sys.stderr)
             read = bench_script(BARE_READ, PYTHON, [str(folder / "v1"), str(folder / "v2"),
-                                                    ",".join(COMPARED)], args.runs)
+                                                    ",".join(COMPARED)], args.runs, env=limited)
             print("  bare full outer join", file=sys.stderr)
             join = bench_script(BARE_JOIN, PYTHON, [str(folder / "v1"), str(folder / "v2"),
                                                     ",".join(COMPARED), ",".join(KEY),
-                                                    str(work / "join.parquet")], args.runs)
+                                                    str(work / "join.parquet")], args.runs,
+                                env=limited)
             if args.no_datacompy:
                 datacompy = Measure(note="not run (--no-datacompy)")
             elif not BENCH_PYTHON.exists():
@@ -303,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         recon, _ = bench_recon(folder, work, args.runs, config)
         print("  bare read_csv", file=sys.stderr)
         read = bench_script(BARE_READ_CSV, PYTHON, [str(folder / "v1"), str(folder / "v2")],
-                            args.runs)
+                            args.runs, env=limited)
         csv = (args.csv_size, recon, read)
 
     text = render(rows, profiles, csv, args, config)
@@ -343,7 +349,7 @@ def render(rows: list[Row], profiles, csv, args, config) -> str:
     ]
     if config is not None:
         lines += [f"recon ran with `[duckdb] memory_limit = \"{args.memory_limit}\"` and a "
-                  "temp directory to spill to.", ""]
+                  "temp directory to spill to; (a) and (b) ran with the same limit.", ""]
     lines += [
         "| shape | entries a side | recon | peak RSS | (a) read | recon/(a) | (b) join "
         "| recon/(b) | (c) datacompy | its RSS | (c)/recon time | recon/(c) memory "

@@ -49,7 +49,7 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEn
     from both systems' scanned entries, on the run's engine (recon/engines.py: DuckDB,
     or the same queries on Spark SQL). Needs day_accounts and the date's balances."""
     params = {"d": biz_date}
-    engine.run("break_accounts", {"d": biz_date, "limit": EXPLAINED_ACCOUNTS})
+    engine.run("account_balances", {"d": biz_date, "limit": EXPLAINED_ACCOUNTS})
     both = [(system, side, c) for system, side in (("v1", "a"), ("v2", "b"))
             for c in ROW_COLUMNS]
     fields_differ = "\n   ".join(

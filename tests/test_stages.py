@@ -98,3 +98,11 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_ledger(tmp_path):
     # a second run replaces its own section instead of adding one
     subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=True)
     assert out.read_text().count("<!-- bench sizes=3000 ") == 1
+    # under a memory limit, recon and the floors it is measured against share it
+    limited = [*argv[:2], "--sizes", "3000", "--shapes", "uniform", "--runs", "1",
+               "--no-datacompy", "--memory-limit", "1GB", "--data", str(tmp_path / "data"),
+               "--write", str(out)]
+    subprocess.run(limited, cwd=REPO, capture_output=True, text=True, timeout=300, check=True)
+    text = out.read_text()
+    assert text.count("<!-- bench sizes=3000 ") == 2
+    assert "(a) and (b) ran with the same limit" in text

@@ -1,5 +1,7 @@
 -- balance_findings: the account-level findings of one date (CONTRACT §4), appended to
--- run_findings after the entry findings, whose impacts they need.
+-- run_findings after the entry findings, whose impacts they need. From
+-- account_balances (account_balances.sql): both systems' balances and entry
+-- aggregates, one row per account.
 --   BALANCE_MISMATCH       v1 and v2 closing differ; residual = closing difference −
 --                          (carried-in opening difference + Σ entry findings' impacts)
 --   ACCOUNT_MISSING_IN_V2  a balance row in v1 only: impact −v1 closing
@@ -11,63 +13,62 @@
 INSERT INTO run_findings
 SELECT 'account', *
 FROM (
-WITH b1 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v1'),
-b2 AS (SELECT * FROM balances WHERE biz_date = $d AND system = 'v2'),
-flows AS (
-    SELECT system, account_id, net FROM day_accounts
-),
-entry_impacts AS (
+WITH entry_impacts AS (
     SELECT account_id, SUM(amount_impact) AS impact
     FROM run_findings
     WHERE scope = 'entry'
     GROUP BY account_id
+),
+sides AS (
+    SELECT account_id, 'v1' AS system, v1_opening AS opening, v1_closing AS closing,
+           v1_currency AS currency, v1_entries AS entries, COALESCE(v1_net, 0) AS net
+    FROM account_balances
+    UNION ALL
+    SELECT account_id, 'v2' AS system, v2_opening, v2_closing, v2_currency, v2_entries,
+           COALESCE(v2_net, 0)
+    FROM account_balances
 )
-SELECT 'BALANCE_MISMATCH', NULL, b1.account_id, b1.currency, NULL, NULL, NULL,
+SELECT 'BALANCE_MISMATCH', NULL, a.account_id, a.v1_currency, NULL, NULL, NULL,
        NULL,
-       CAST(b1.closing_balance AS VARCHAR), CAST(b2.closing_balance AS VARCHAR),
-       CAST(b2.closing_balance - b1.closing_balance AS DECIMAL(18,2)),
-       CAST((b2.closing_balance - b1.closing_balance)
-            - ((b2.opening_balance - b1.opening_balance) + COALESCE(ei.impact, 0))
+       CAST(a.v1_closing AS VARCHAR), CAST(a.v2_closing AS VARCHAR),
+       CAST(a.v2_closing - a.v1_closing AS DECIMAL(18,2)),
+       CAST((a.v2_closing - a.v1_closing)
+            - ((a.v2_opening - a.v1_opening) + COALESCE(ei.impact, 0))
             AS DECIMAL(18,2)),
        NULL
-FROM b1
-JOIN b2 ON b1.account_id = b2.account_id
-LEFT JOIN entry_impacts AS ei ON ei.account_id = b1.account_id
-WHERE b1.closing_balance <> b2.closing_balance
+FROM account_balances AS a
+LEFT JOIN entry_impacts AS ei ON ei.account_id = a.account_id
+WHERE a.v1_closing <> a.v2_closing
 UNION ALL
-SELECT 'ACCOUNT_MISSING_IN_V2', NULL, b1.account_id, b1.currency, NULL, NULL, NULL,
-       NULL, CAST(b1.closing_balance AS VARCHAR), NULL,
-       CAST(-b1.closing_balance AS DECIMAL(18,2)), NULL, NULL
-FROM b1
-WHERE b1.account_id NOT IN (SELECT account_id FROM b2)
+SELECT 'ACCOUNT_MISSING_IN_V2', NULL, account_id, v1_currency, NULL, NULL, NULL,
+       NULL, CAST(v1_closing AS VARCHAR), NULL,
+       CAST(-v1_closing AS DECIMAL(18,2)), NULL, NULL
+FROM account_balances
+WHERE v1_closing IS NOT NULL AND v2_closing IS NULL
 UNION ALL
-SELECT 'ACCOUNT_MISSING_IN_V1', NULL, b2.account_id, b2.currency, NULL, NULL, NULL,
-       NULL, NULL, CAST(b2.closing_balance AS VARCHAR),
-       CAST(b2.closing_balance AS DECIMAL(18,2)), NULL, NULL
-FROM b2
-WHERE b2.account_id NOT IN (SELECT account_id FROM b1)
+SELECT 'ACCOUNT_MISSING_IN_V1', NULL, account_id, v2_currency, NULL, NULL, NULL,
+       NULL, NULL, CAST(v2_closing AS VARCHAR),
+       CAST(v2_closing AS DECIMAL(18,2)), NULL, NULL
+FROM account_balances
+WHERE v2_closing IS NOT NULL AND v1_closing IS NULL
 UNION ALL
-SELECT 'ROLLFORWARD_BREAK', b.system, b.account_id, b.currency, NULL, NULL, NULL,
+SELECT 'ROLLFORWARD_BREAK', system, account_id, currency, NULL, NULL, NULL,
        NULL,
-       CASE WHEN b.system = 'v1' THEN
-           'opening ' || CAST(b.opening_balance AS VARCHAR) || ' + entries '
-           || CAST(CAST(COALESCE(f.net, 0) AS DECIMAL(18,2)) AS VARCHAR)
-           || ' <> closing ' || CAST(b.closing_balance AS VARCHAR) END,
-       CASE WHEN b.system = 'v2' THEN
-           'opening ' || CAST(b.opening_balance AS VARCHAR) || ' + entries '
-           || CAST(CAST(COALESCE(f.net, 0) AS DECIMAL(18,2)) AS VARCHAR)
-           || ' <> closing ' || CAST(b.closing_balance AS VARCHAR) END,
-       CAST(b.closing_balance - (b.opening_balance + COALESCE(f.net, 0)) AS DECIMAL(18,2)),
+       CASE WHEN system = 'v1' THEN
+           'opening ' || CAST(opening AS VARCHAR) || ' + entries '
+           || CAST(CAST(net AS DECIMAL(18,2)) AS VARCHAR)
+           || ' <> closing ' || CAST(closing AS VARCHAR) END,
+       CASE WHEN system = 'v2' THEN
+           'opening ' || CAST(opening AS VARCHAR) || ' + entries '
+           || CAST(CAST(net AS DECIMAL(18,2)) AS VARCHAR)
+           || ' <> closing ' || CAST(closing AS VARCHAR) END,
+       CAST(closing - (opening + net) AS DECIMAL(18,2)),
        NULL, NULL
-FROM balances AS b
-LEFT JOIN flows AS f ON f.system = b.system AND f.account_id = b.account_id
-WHERE b.biz_date = $d
-  AND b.closing_balance <> b.opening_balance + COALESCE(f.net, 0)
+FROM sides
+WHERE closing <> opening + net
 UNION ALL
-SELECT 'BALANCE_ROW_MISSING', f.system, f.account_id, NULL, NULL, NULL, NULL,
+SELECT 'BALANCE_ROW_MISSING', system, account_id, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, CAST(0 AS DECIMAL(18,2)), NULL, NULL
-FROM flows AS f
-WHERE NOT EXISTS (SELECT 1 FROM balances AS b
-                  WHERE b.biz_date = $d AND b.system = f.system
-                    AND b.account_id = f.account_id)
+FROM sides
+WHERE entries IS NOT NULL AND closing IS NULL
 ) AS found;

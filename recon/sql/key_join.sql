@@ -30,7 +30,7 @@ GROUP BY COALESCE(a.account_id, b.account_id);
 -- kept_accounts: the accounts whose entries are kept as evidence, and how:
 --   whole     every entry: a key there is duplicated in one system and present in the
 --             other (the join met more entries than the system has: their copies must
---             be numbered), or the balance does not tie out (break_accounts.sql), so
+--             be numbered), or the balance does not tie out (account_balances.sql), so
 --             that `recon explain` can walk the account entry by entry;
 --   otherwise the entries of the pairs that differ.
 -- A duplicated key the other system lacks is on one side only: kept either way.
