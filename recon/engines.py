@@ -22,6 +22,7 @@ what differs between the two:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import os
 import re
@@ -100,7 +101,8 @@ class DuckDBEngine:
             if source.format != "parquet":
                 opened += self._parquet_group(group, schema)
                 group, schema = [], None
-                opened.append(self.open_source(source, index, f"{stage}_{index}", biz_date))
+                file = self.open_source(source, index, f"{stage}_{index}", biz_date)
+                opened.append(dataclasses.replace(file, covers=((index, source),)))
                 continue
             columns = self._parquet_columns(source)
             if group and columns != schema:
@@ -123,14 +125,22 @@ class DuckDBEngine:
     @staticmethod
     def _parquet_group(group: list[tuple[int, SourceFile]], columns: dict[str, str] | None
                        ) -> list[OpenedFile]:
+        """One relation over consecutive files of one schema, each row numbered by its
+        file's place in the partition. A file with a column of its own named file_index
+        hides DuckDB's, so such files are read one by one."""
         if not group:
             return []
+        columns = dict(columns or {})
+        if "file_index" in columns and len(group) > 1:
+            return [f for member in group
+                    for f in DuckDBEngine._parquet_group([member], columns)]
         paths = "[" + ", ".join(sql.literal(str(s.path)) for _, s in group) + "]"
         first = group[0][0]
-        relation = (f"(SELECT *, {first} + file_index AS __file_index "
+        number = str(first) if len(group) == 1 else f"{first} + file_index"
+        relation = (f"(SELECT *, {number} AS __file_index "
                     f"FROM read_parquet({paths}, file_row_number = true, "
                     f"hive_partitioning = false, union_by_name = false))")
-        return [OpenedFile(group[0][1], relation, dict(columns or {}), None,
+        return [OpenedFile(group[0][1], relation, columns, None,
                            file_index_column="__file_index", covers=tuple(group))]
 
     def open_source(self, source: SourceFile, index: int, temp_name: str,

@@ -280,7 +280,7 @@ def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:
     with its parameters."""
     if file.files is not None:
         return f"SELECT file_index, source_file FROM {file.files}", {}
-    covers = file.covers or ((index, file.source),)
+    covers = file.covers or ((index, file.source),)   # (place in the partition, file)
     return ("\nUNION ALL\n".join(f"SELECT {i} AS file_index, $f{i} AS source_file"
                                  for i, _ in covers),
             {f"f{i}": str(source.path) for i, source in covers})
@@ -315,7 +315,8 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
     # Rows are numbered from 1: Parquet's (and a table's) row index counts from 0, the
     # CSV readers' numbering from 1.
     first_row = 0 if source.format == "csv" else 1
-    index_sql, params = str(index), {}
+    # The file's place in the partition (a relation over one CSV file says it in covers).
+    index_sql, params = str(file.covers[0][0] if file.covers else index), {}
     if file.file_index_column is not None:
         index_sql = f"src.{sql.ident(file.file_index_column)}"
     select = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 from conftest import DAY, entry, write_rows
 
@@ -163,8 +166,6 @@ def test_unreadable_file_is_an_input_error_and_no_run_is_recorded(ledgers):
     run = ledgers.diff()
     assert run.exit_code == 3
     assert "part-1.parquet: cannot read parquet file" in run.stderr
-    import duckdb
-
     con = duckdb.connect(str(ledgers.db), read_only=True)
     assert con.execute("SELECT status, exit_code FROM runs").fetchall() == [("failed", 3)]
     assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
@@ -177,3 +178,26 @@ def test_empty_partition_is_an_input_error(ledgers):
     run = ledgers.diff()
     assert run.exit_code == 3
     assert "holds no .parquet or .csv file" in run.stderr
+
+
+def test_a_partition_mixing_csv_and_parquet_names_each_rows_file(ledgers):
+    """Planted: v1's partition holds part-0.csv, part-1.parquet, part-2.parquet (one
+    relation: same schema) and part-3.csv; v2 lacks 002 (in part-0.csv, row 2) and has
+    006 (part-3.csv, row 1) at 7.50 instead of 7.00. Each kept row names its own file
+    and row, once, and every file's rows are counted."""
+    ledgers.entries("v1", [entry("001"), entry("002")], name="part-0", fmt="csv")
+    ledgers.entries("v1", [entry("003"), entry("004")], name="part-1", fmt="parquet")
+    ledgers.entries("v1", [entry("005")], name="part-2", fmt="parquet")
+    ledgers.entries("v1", [entry("006", amount="7.00")], name="part-3", fmt="csv")
+    ledgers.entries("v2", [entry("001"), entry("003"), entry("004"), entry("005"),
+                           entry("006", amount="7.50")], fmt="parquet")
+    run = ledgers.diff()
+    assert run.exit_code == 1
+    assert run.summary()["systems"]["v1"]["rows_read"] == 6
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    kept = con.execute(
+        "SELECT serial_no, source_file, source_row FROM evidence WHERE system = 'v1' "
+        "AND serial_no IN ('002', '006') ORDER BY serial_no").fetchall()
+    con.close()
+    assert [(s, Path(f).name, r) for s, f, r in kept] == [
+        ("002", "part-0.csv", 2), ("006", "part-3.csv", 1)]
