@@ -33,6 +33,10 @@ class Explanation:
     entry_findings: tuple[dict, ...]
     account_findings: tuple[dict, ...]
     entries: tuple[dict, ...]
+    # Each system's entries of the account that date (daily_accounts): the rows above
+    # are the evidence, and an entry that matched cleanly is kept only when the account's
+    # balance does not tie out.
+    entry_counts: tuple[tuple[str, int], ...] = ()
 
     @property
     def carried(self) -> Decimal:
@@ -96,11 +100,10 @@ def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
         "WHERE biz_date = ? AND account_id = ?", [biz_date, account_id]
     ).fetchall():
         balances[system] = (opening, closing, currency)
-    has_entries = con.execute(
-        "SELECT count(*) FROM daily_accounts WHERE biz_date = ? AND account_id = ?",
-        [biz_date, account_id],
-    ).fetchone()[0]
-    if not has_entries and not any(balances.values()):
+    entry_counts = tuple(con.execute(
+        "SELECT system, entries FROM daily_accounts WHERE biz_date = ? AND account_id = ? "
+        "ORDER BY system", [biz_date, account_id]).fetchall())
+    if not entry_counts and not any(balances.values()):
         raise NotFound(f"account {account_id} has no entries or balances on {biz_date}")
 
     cursor = con.execute(
@@ -125,6 +128,7 @@ def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
         entry_findings=tuple(f for f in findings if f["scope"] == "entry"),
         account_findings=tuple(f for f in findings if f["scope"] == "account"),
         entries=tuple(_records(entry_cursor)),
+        entry_counts=entry_counts,
     )
 
 
@@ -160,6 +164,9 @@ def render(e: Explanation) -> str:
             lines.append(f"  {f['kind']}{system}: impact {m(f['amount_impact'])}"
                          f" — {f['suggested_action']}")
     lines += ["", "Entries (v1 | v2; * marks a differing cell):", ""]
+    unshown = _unshown(e)
+    if not e.entries:
+        return "\n".join([*lines, unshown or "  none"]) + "\n"
     header = " | ".join(f"{c:<14}" for c in SIDE_BY_SIDE)
     lines.append(f"{'posted_at':<19}  {header} ‖ {header}")
     for row in e.entries:
@@ -172,7 +179,23 @@ def render(e: Explanation) -> str:
         posted = row["posted_at"].isoformat(sep=" ") if row["posted_at"] else ""
         note = f"  ({row['differs']})" if row["differs"] else ""
         lines.append(f"{posted:<19}  {cells[0]} ‖ {cells[1]}{note}")
+    if unshown:
+        lines += ["", unshown]
     return "\n".join(lines) + "\n"
+
+
+def _unshown(e: Explanation) -> str:
+    """A line saying how many of the account's entries matched cleanly and are not kept
+    (the source datasets hold them), or "" when every entry is shown."""
+    shown = {"v1": sum(r["v1_serial_no"] is not None for r in e.entries),
+             "v2": sum(r["v2_serial_no"] is not None for r in e.entries)}
+    rest = {system: count - shown[system] for system, count in e.entry_counts
+            if count > shown[system]}
+    if not rest:
+        return ""
+    parts = " and ".join(f"{n:,} {system}" for system, n in rest.items())
+    return (f"  {parts} entr{'y' if sum(rest.values()) == 1 else 'ies'} matched cleanly: "
+            f"not kept in the state (the source files hold them)")
 
 
 def _without_scope(finding: dict) -> dict:

@@ -235,3 +235,28 @@ def test_explain_unknown_date_or_account_is_an_error(ledgers):
     run = ledgers.invoke("explain", "--date", "2026-11-01", "--account", "A1",
                          "--db", str(ledgers.root / "absent.duckdb"))
     assert run.exit_code == 2 and "state database not found" in run.stderr
+
+
+def test_explain_says_which_entries_the_state_does_not_keep(ledgers):
+    """A2 ties out and has one clean pair and a field difference (biz_type of S202): only
+    S202 is evidence, and explain says the clean pair matched and is not kept. A3 is clean
+    throughout: no entry rows at all, and the same line."""
+    ledgers.entries("v1", [entry("S201", account_id="A2"), entry("S202", account_id="A2"),
+                           entry("S301", account_id="A3")])
+    ledgers.entries("v2", [entry("S201", account_id="A2"),
+                           entry("S202", account_id="A2", biz_type="FEE"),
+                           entry("S301", account_id="A3")])
+    assert ledgers.diff().exit_code == 1
+
+    def explained(account: str) -> str:
+        run = ledgers.invoke("explain", "--date", "2026-11-01", "--account", account,
+                             "--db", str(ledgers.db))
+        assert run.exit_code == 0, run.stderr
+        return run.stdout.split("Entries (v1 | v2; * marks a differing cell):")[1]
+
+    a2 = explained("A2")
+    assert "S202" in a2 and "(biz_type)" in a2 and "S201" not in a2
+    assert a2.rstrip().endswith("1 v1 and 1 v2 entries matched cleanly: not kept in the "
+                                "state (the source files hold them)")
+    assert explained("A3").strip() == ("1 v1 and 1 v2 entries matched cleanly: not kept in "
+                                       "the state (the source files hold them)")
