@@ -248,7 +248,7 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     with stages.stage("outputs") as stage:
         staging = outputs.write(con, result, request.out_dir, run_id, html=config.html)
         stage.rows = result.findings
-    inputs = {f"{s}/{stats.dataset}": [f.fingerprint() for f in stats.files]
+    inputs = {f"{s}/{stats.dataset}": stats.fingerprints()
               for s in loads for stats in (loads[s], balance_loads[s])}
     return result, staging, inputs
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from recon import sql
 from recon.config import Config
-from recon.errors import InputError
+from recon.errors import InputError, InternalError
 
 DATASETS = ("entries", "balances")
 FILE_FORMATS = {".parquet": "parquet", ".csv": "csv"}
@@ -77,8 +77,11 @@ class SourceFile:
     size: int
     mtime_ns: int
 
-    def fingerprint(self) -> dict:
-        return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns}
+    def fingerprint(self, rows: int | None = None) -> dict:
+        """What the run log keeps of an input (CONTRACT §5): path, size, modification
+        time and the rows read from it."""
+        return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
+                "rows": rows}
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ class LoadStats:
     rows_loaded: int
     rows_rejected: int
     present_columns: frozenset[str]  # optional columns present in at least one file
+    file_rows: tuple[int, ...] = ()  # rows read from each of `files`, in order
+
+    def fingerprints(self) -> list[dict]:
+        rows = self.file_rows or (None,) * len(self.files)
+        return [f.fingerprint(n) for f, n in zip(self.files, rows, strict=True)]
 
 
 def partition_dir(dataset_dir: Path, dataset: str, biz_date: date) -> Path:
@@ -210,16 +218,27 @@ def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date
     return stage, files, opened, frozenset(present)
 
 
-def _malformed(engine, opened, where: dict) -> int:
+def _malformed(engine, opened, where: dict) -> dict[int, int]:
     """Write the CSV lines that could not be split into their header's columns to
-    rejects; return how many there were."""
-    count = 0
+    rejects; return how many there were, by the file's place in the partition."""
+    counts = {}
     for file in opened:
         if file.malformed is not None:
             engine.run("insert_csv_rejects", {**where, "file": str(file.source.path)},
                        rejects=file.malformed)
-            count += engine.query(f"SELECT count(DISTINCT line) FROM {file.malformed}")[0][0]
-    return count
+            place = file.covers[0][0] if file.covers else opened.index(file)
+            counts[place] = engine.query(
+                f"SELECT count(DISTINCT line) FROM {file.malformed}")[0][0]
+    return counts
+
+
+def _file_rows(engine, stage: str, files, malformed: dict[int, int]) -> tuple[int, ...]:
+    """The rows read from each file of the partition: those of the relation (a count
+    that reads no column), and the malformed CSV lines. A table is one source."""
+    counted = dict(engine.query(f"SELECT file_index, count(*) FROM {stage} GROUP BY file_index"))
+    if len(files) == 1:
+        return (sum(counted.values()) + sum(malformed.values()),)
+    return tuple(counted.get(i, 0) + malformed.get(i, 0) for i in range(len(files)))
 
 
 def load_balances(engine, *, system: str, location: Path | Table, biz_date: date,
@@ -239,13 +258,16 @@ def load_balances(engine, *, system: str, location: Path | Table, biz_date: date
     engine.run("insert_balances", {"d": biz_date, "s": system}, stage=f"{stage}_rows",
                files=f"{stage}_files")
     ((staged, rejected),) = engine.query(f"SELECT count(*), count(reason) FROM {stage}_rows")
+    file_rows = _file_rows(engine, f"{stage}_rows", files, malformed)
     engine.drop(f"{stage}_rows", stage, f"{stage}_files",
                 *(f"{stage}_{i}" for i in range(len(files))),
                 *(f.malformed for f in opened if f.malformed is not None),
                 *(f.files for f in opened if f.files is not None))
+    malformed = sum(malformed.values())
     return LoadStats(system=system, dataset="balances", files=files,
                      rows_read=staged + malformed, rows_loaded=staged - rejected,
-                     rows_rejected=rejected + malformed, present_columns=present)
+                     rows_rejected=rejected + malformed, present_columns=present,
+                     file_rows=file_rows)
 
 
 def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
@@ -267,11 +289,18 @@ def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
     where = {"d": biz_date, "s": system, "ds": "entries"}
     if rejected:
         engine.run("insert_scan_rejects", where, scan=stage, files=f"{stage}_files")
-    malformed = _malformed(engine, opened, where)
+    malformed_by_file = _malformed(engine, opened, where)
+    malformed = sum(malformed_by_file.values())
+    file_rows = _file_rows(engine, stage, files, malformed_by_file)
+    if sum(file_rows) != int(rows) + malformed:
+        raise InternalError(f"row count of {system} entries on {biz_date} differs between "
+                            f"the files ({sum(file_rows)}) and the aggregate pass "
+                            f"({int(rows) + malformed})")
     valid = f"(SELECT * FROM {stage} WHERE reason IS NULL)" if rejected else stage
     stats = LoadStats(system=system, dataset="entries", files=files,
                       rows_read=int(rows) + malformed, rows_loaded=int(loaded),
-                      rows_rejected=int(rejected) + malformed, present_columns=present)
+                      rows_rejected=int(rejected) + malformed, present_columns=present,
+                      file_rows=file_rows)
     return ScannedEntries(stats, stage, valid, f"{stage}_files")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -198,6 +199,9 @@ def test_a_partition_mixing_csv_and_parquet_names_each_rows_file(ledgers):
     kept = con.execute(
         "SELECT serial_no, source_file, source_row FROM evidence WHERE system = 'v1' "
         "AND serial_no IN ('002', '006') ORDER BY serial_no").fetchall()
+    (inputs,) = con.execute("SELECT inputs FROM runs").fetchone()
     con.close()
+    assert [(Path(f["path"]).name, f["rows"]) for f in json.loads(inputs)["v1/entries"]] == [
+        ("part-0.csv", 2), ("part-1.parquet", 2), ("part-2.parquet", 1), ("part-3.csv", 1)]
     assert [(s, Path(f).name, r) for s, f, r in kept] == [
         ("002", "part-0.csv", 2), ("006", "part-3.csv", 1)]

@@ -306,7 +306,8 @@ def test_state_schema_is_versioned(ledgers):
     assert SCHEMA_VERSION == 3      # 2: daily aggregates; 3: evidence, not every entry
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
-    assert all({"path", "size", "mtime_ns"} <= set(f) for f in inputs["v1/entries"])
+    assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])
+    assert [f["rows"] for f in inputs["v1/entries"]] == [len(GOOD)]
 
 
 def test_quiet_when_not_a_terminal(ledgers):
