@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install demo test test-slow test-browser lint bench bench-100m bench-install clean
+.PHONY: install demo test test-slow test-bench test-browser lint bench bench-100m \
+        bench-install clean
 
 $(STAMP): requirements.lock requirements-spark.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ test-browser: install  ## headless-Chromium tests of the HTML reports (screensho
 
 test-slow: install  ## the slow tests
 	$(BIN)/python -m pytest -q -m slow
+
+test-bench: install  ## the benchmark runner's own test, on a tiny ledger (no timing)
+	$(BIN)/python -m pytest -q -m bench
 
 # Benchmarks (issue 8): data is generated once into bench-data/ and reused. datacompy,
 # the comparison baseline, lives in its own environment (.venv-bench, from

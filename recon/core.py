@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from recon import outputs, sql, worklist
+from recon.audit import run_audits
 from recon.config import Config
 from recon.engines import DuckDBEngine, engine_for
 from recon.errors import ConfigError, InternalError, ReconError
@@ -262,69 +263,33 @@ def _has_column(stats: LoadStats, column: str) -> bool:
 def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
                         balance_loads: dict[str, LoadStats],
                         counts: MatchCounts) -> dict[str, SystemCounts]:
-    """Rows and amounts must be conserved; a run where they are not is an error. The
-    counts come from two independent places: the pass that read the entries (rows read,
-    rejected, entries and Σ signed per account) and the findings the join led to."""
-    systems = {}
-    missing_by_kind = dict(con.execute(
-        "SELECT kind, count(*) FROM findings WHERE biz_date = ? "
-        "AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') GROUP BY kind", [biz_date]).fetchall())
-    rejected_by_system = dict(con.execute(
-        "SELECT system, count(*) FROM rejects WHERE biz_date = ? AND dataset = 'entries' "
-        "GROUP BY system", [biz_date]).fetchall())
-    aggregated = {table: dict(con.execute(
-        f"SELECT system, sum(entries) FROM {table} WHERE biz_date = ? GROUP BY system",
-        [biz_date]).fetchall()) for table in ("daily_flows", "daily_accounts")}
+    """The date's row counts per system, once the audits (recon/audit.py) have held the
+    run's own counts against what the state now contains: rows and amounts conserved.
+    A run where they do not hold raises AuditError."""
+    run_counts = []
     for system in ("v1", "v2"):
         stats, bal = loads[system], balance_loads[system]
-        missing = missing_by_kind.get("MISSING_IN_V2" if system == "v1" else "MISSING_IN_V1", 0)
-        rejected = rejected_by_system.get(system, 0)
         unmatched = counts.v1_only if system == "v1" else counts.v2_only
-        found = SystemCounts(
-            files=len(stats.files),
-            rows_read=stats.rows_read,
-            rows_loaded=stats.rows_loaded,
-            rows_matched=counts.matched,
-            rows_missing=missing,
-            rows_rejected=rejected,
-            balance_rows_read=bal.rows_read,
-            balance_rows_rejected=bal.rows_rejected,
-        )
-        if bal.rows_read != bal.rows_loaded + bal.rows_rejected:
-            raise InternalError(
-                f"row conservation failed for {system} balances on {biz_date}: read "
-                f"{bal.rows_read}, loaded {bal.rows_loaded}, rejected {bal.rows_rejected}"
-            )
-        if not found.conserved or missing != unmatched or rejected != stats.rows_rejected:
-            raise InternalError(
-                f"row conservation failed for {system} on {biz_date}: read {stats.rows_read}, "
-                f"matched {counts.matched}, missing {missing} (unmatched {unmatched}), "
-                f"rejected {rejected} (counted {stats.rows_rejected}), "
-                f"valid {stats.rows_loaded}"
-            )
-        for table, by_system in aggregated.items():
-            if by_system.get(system, 0) != stats.rows_loaded:
-                raise InternalError(
-                    f"{table} of {system} on {biz_date} count {by_system.get(system, 0)} "
-                    f"entries, but {stats.rows_loaded} were read as valid")
-        systems[system] = found
-    broken = sql.run(con, "audit_entry_rows", {"d": biz_date}).fetchall()
-    if broken:
-        account, v1_entries, missing_v2, v2_entries, missing_v1 = broken[0]
-        raise InternalError(
-            f"row conservation failed on {biz_date}: account {account} has {v1_entries} v1 "
-            f"entries ({missing_v2} missing in v2) and {v2_entries} v2 entries "
-            f"({missing_v1} missing in v1), which cannot pair up ({len(broken)} account(s) "
-            f"shown at most 5)")
-    broken = sql.run(con, "audit_entry_amounts", {"d": biz_date}).fetchall()
-    if broken:
-        account, entries_net, findings_net = broken[0]
-        raise InternalError(
-            f"amount conservation failed on {biz_date}: account {account} has "
-            f"Σ signed v2 − v1 = {entries_net} but its findings' impacts add up to "
-            f"{findings_net} ({len(broken)} account(s) shown at most 5)"
-        )
-    return systems
+        run_counts += [
+            (system, "entries", stats.rows_read, stats.rows_loaded, stats.rows_rejected,
+             counts.matched, unmatched),
+            (system, "balances", bal.rows_read, bal.rows_loaded, bal.rows_rejected, None,
+             None),
+        ]
+    run_audits(con, biz_date, run_counts)
+    missing = dict(con.execute(
+        "SELECT kind, count(*) FROM findings WHERE biz_date = ? "
+        "AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') GROUP BY kind", [biz_date]).fetchall())
+    return {system: SystemCounts(
+        files=len(loads[system].files),
+        rows_read=loads[system].rows_read,
+        rows_loaded=loads[system].rows_loaded,
+        rows_matched=counts.matched,
+        rows_missing=missing.get("MISSING_IN_V2" if system == "v1" else "MISSING_IN_V1", 0),
+        rows_rejected=loads[system].rows_rejected,
+        balance_rows_read=balance_loads[system].rows_read,
+        balance_rows_rejected=balance_loads[system].rows_rejected,
+    ) for system in ("v1", "v2")}
 
 
 def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:

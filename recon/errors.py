@@ -60,3 +60,16 @@ class InternalError(ReconError):
     """
 
     exit_code = 5
+
+
+class AuditError(InternalError):
+    """A check the run makes on itself failed (recon/sql/audits/, exit 5). `failures`
+    holds every offending row as (audit, problem); the message names the first few."""
+
+    SHOWN = 3
+
+    def __init__(self, failures: list[tuple[str, str]]):
+        problems = [problem for _, problem in failures[:self.SHOWN]]
+        more = len(failures) - len(problems)
+        super().__init__("; ".join(problems) + (f"; and {more} more" if more else ""))
+        self.failures = tuple(failures)

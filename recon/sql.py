@@ -23,8 +23,9 @@ def literal(text: str) -> str:
 
 @cache
 def query(name: str) -> str:
-    """The text of recon/sql/<name>.sql."""
-    return resources.files("recon").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """The text of recon/sql/<name>.sql (a name may have a folder: audits/...)."""
+    return resources.files("recon").joinpath("sql", *f"{name}.sql".split("/")).read_text(
+        encoding="utf-8")
 
 
 def statements(name: str) -> list[str]:

@@ -189,6 +189,36 @@ def test_a_broken_classification_is_caught_by_the_conservation_checks(
     assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
 
 
+def test_an_audit_failure_carries_every_offending_row(ledgers, monkeypatch):
+    """MISSING_IN_V2 impacts with the wrong sign, on four accounts: the amount audit
+    returns all four, the error carries them all, and its one line names the first three
+    and says how many more there are."""
+    from recon import core, sql
+    from recon.config import Config
+    from recon.errors import AuditError
+
+    original = sql.query
+    monkeypatch.setattr(sql, "query", lambda name: original(name).replace(
+        "CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
+        "CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact"))
+    accounts = ("A1", "A2", "A3", "A4", "A5")
+    ledgers.entries("v1", [entry(f"{a}01", account_id=a) for a in accounts])
+    ledgers.entries("v2", [entry("A501", account_id="A5")])
+    ledgers.derived_balances()
+    request = core.DiffRequest(v1_dir=ledgers.v1, v2_dir=ledgers.v2, out_dir=ledgers.out,
+                               db_path=ledgers.db, config=Config(html=False))
+    with pytest.raises(AuditError) as caught:
+        core.diff(request, [core.date(2026, 11, 1)])
+    failures = caught.value.failures
+    assert [name for name, _ in failures] == ["audits/50_entry_amounts_per_account"] * 4
+    assert [problem.split("account ")[1][:2] for _, problem in failures] == [
+        "A1", "A2", "A3", "A4"]
+    assert caught.value.exit_code == 5
+    line = caught.value.one_line()
+    assert line.count("amount conservation failed") == 3 and line.endswith("; and 1 more")
+    assert "\n" not in line
+
+
 def test_source_tables_from_the_config_and_the_options():
     from recon.cli import with_tables
     from recon.config import parse_config

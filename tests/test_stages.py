@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import entry
 
 from recon.stages import LiveProgress, Stages
@@ -73,6 +74,7 @@ def test_duckdb_settings_from_options_and_bad_values(ledgers, tmp_path):
     assert ledgers.diff("--threads", "0").exit_code == 2
 
 
+@pytest.mark.bench
 def test_the_benchmark_runs_end_to_end_on_a_tiny_ledger(tmp_path):
     """make bench's runner: generate both shapes and a CSV pair, recon three ways,
     baselines, state size, BENCHMARKS-style table (datacompy left out: it lives in its

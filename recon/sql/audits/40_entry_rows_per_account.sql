@@ -1,8 +1,8 @@
--- audit_entry_rows: per account, the entries each system has on the date (day_accounts,
--- from the pass that read them) against the findings: every entry is matched or in a
--- MISSING_IN_* finding, and a match takes one entry of each side, so
+-- 40_entry_rows_per_account: per account, the entries each system has on the date
+-- (daily_accounts, from the pass that read them) against the findings: every entry is
+-- matched or in a MISSING_IN_* finding, and a match takes one entry of each side, so
 -- v1 entries − MISSING_IN_V2 = v2 entries − MISSING_IN_V1 for every account. The join
--- counts nothing here: an entry it lost breaks this. Zero rows = rows conserved.
+-- counts nothing here: an entry it lost breaks this.
 WITH entries AS (
     SELECT account_id,
            sum(CASE WHEN system = 'v1' THEN entries ELSE 0 END) AS v1,
@@ -19,13 +19,17 @@ missing AS (
     WHERE biz_date = $d AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2')
     GROUP BY account_id
 )
-SELECT COALESCE(e.account_id, m.account_id) AS account_id,
-       COALESCE(e.v1, 0) AS v1_entries, COALESCE(m.v1, 0) AS missing_in_v2,
-       COALESCE(e.v2, 0) AS v2_entries, COALESCE(m.v2, 0) AS missing_in_v1
+SELECT 'row conservation failed on ' || CAST($d AS VARCHAR) || ': account '
+       || COALESCE(e.account_id, m.account_id) || ' has '
+       || CAST(COALESCE(e.v1, 0) AS VARCHAR) || ' v1 entries ('
+       || CAST(COALESCE(m.v1, 0) AS VARCHAR) || ' missing in v2) and '
+       || CAST(COALESCE(e.v2, 0) AS VARCHAR) || ' v2 entries ('
+       || CAST(COALESCE(m.v2, 0) AS VARCHAR) || ' missing in v1), which cannot pair up'
+           AS problem,
+       COALESCE(e.account_id, m.account_id) AS account_id
 FROM entries AS e
 FULL OUTER JOIN missing AS m ON m.account_id = e.account_id
 WHERE COALESCE(e.v1, 0) - COALESCE(m.v1, 0) <> COALESCE(e.v2, 0) - COALESCE(m.v2, 0)
    OR COALESCE(m.v1, 0) > COALESCE(e.v1, 0)
    OR COALESCE(m.v2, 0) > COALESCE(e.v2, 0)
-ORDER BY 1
-LIMIT 5;
+ORDER BY account_id;
