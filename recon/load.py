@@ -20,7 +20,6 @@ from recon import sql
 from recon.config import Config
 from recon.errors import InputError, InternalError
 
-DATASETS = ("entries", "balances")
 FILE_FORMATS = {".parquet": "parquet", ".csv": "csv"}
 
 AMOUNT_RE = r"[0-9]{1,16}(\.[0-9]{1,2})?"

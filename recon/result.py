@@ -6,7 +6,7 @@ nothing downstream recomputes a figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,15 +29,6 @@ ACCOUNT_KINDS = (
 KINDS = ENTRY_KINDS + ACCOUNT_KINDS
 SEVERITIES = ("P1", "P2", "P3", "P4")
 FAIL_ON = ("any", "P1", "P2", "P3", "never")
-
-WORKLIST_COLUMNS = (
-    "item_id", "biz_date", "kind", "severity", "status", "account_id", "v1_serial_no",
-    "v2_serial_no", "field", "v1_value", "v2_value", "amount_impact", "residual",
-    "fix_side", "suggested_action", "first_seen",
-    # beyond the contract's minimum:
-    "currency", "system", "copy_no", "biz_order_no", "run_id",
-)
-
 
 @dataclass(frozen=True)
 class SystemCounts:
@@ -122,7 +113,6 @@ class DateResult:
     balances: BalanceTotals | None = None
     ageing: tuple[tuple[str, int], ...] = ()   # open worklist items by age, all dates
     out_dir: str | None = None
-    files: tuple[str, ...] = field(default=())
     engine: str = "duckdb"   # where the date's heavy work ran (recon/engines.py)
 
     @property

@@ -101,11 +101,6 @@ class LiveProgress:
                               f"{detail}\n")
             self.stream.flush()
 
-    def message(self, text: str) -> None:
-        with self._lock:
-            self.stream.write(f"\r\x1b[K{text}\n")
-            self.stream.flush()
-
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
