@@ -3,10 +3,10 @@
 All of it is set-based SQL in recon/sql/, run on the date's engine:
 
 - key_join: the one join over both systems' entries, on (account_id, serial_no), as
-  they are read from the sources, folded per account: the entries it met per system
-  and the pairs that differ. Held against the aggregate pass's counts,
-  its counts find the accounts where a key is duplicated in one system and present in
-  the other. Clean pairs are counted, not copied.
+  they are read from the sources, folded per account: the entries it met per system and
+  the pairs that differ. Where it met more entries than the aggregate pass counted, a
+  key is duplicated in one system and present in the other. Clean pairs are counted,
+  not copied.
 - key_diff: a second join, filtered to the few accounts with something to keep: the
   pairs that differ, with every column of both sides, and every pair of an account with
   a duplicated key or a balance that does not tie out.
