@@ -193,9 +193,7 @@ class DuckDBEngine:
         self.con.execute(statement, sql.bound(statement, params))
 
     def run(self, name: str, params: dict, **fragments: str) -> None:
-        for statement in sql.statements(name):
-            for key, fragment in fragments.items():
-                statement = statement.replace("{" + key + "}", fragment)
+        for statement in sql.statements(name, **fragments):
             self.execute(statement, params)
 
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
@@ -419,9 +417,7 @@ class SparkEngine:
         self._view(self._materialise(frame, target.name), target.name)
 
     def run(self, name: str, params: dict, **fragments: str) -> None:
-        for statement in sql.statements(name):
-            for key, fragment in fragments.items():
-                statement = statement.replace("{" + key + "}", fragment)
+        for statement in sql.statements(name, **fragments):
             self.execute(statement, params)
 
     def query(self, text: str, params: dict | None = None) -> list[tuple]:

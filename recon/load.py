@@ -11,6 +11,7 @@ missing required column or a missing partition raises InputError.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -194,26 +195,25 @@ def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date
     files = engine.partition_files(location, dataset, biz_date, system)
     rules = RULES[dataset]
     stage = f"scan_{dataset}_{system}"
-    selects, params, present = [], {}, set()
-    opened = engine.open_sources(files, stage, biz_date)
-    for index, file in enumerate(opened):
-        select, file_params = _file_select(file, index, rules, system, biz_date, config)
-        selects.append(select)
-        params.update(file_params)
-        present.update(r.column for r in rules
-                       if config.source_column(system, r.column) in file.columns)
+    # Every relation says which files it reads and their places in the partition; an
+    # engine that opens one relation per file leaves it to the relation's own place.
+    opened = [file if file.covers or file.files else
+              dataclasses.replace(file, covers=((index, file.source),))
+              for index, file in enumerate(engine.open_sources(files, stage, biz_date))]
+    present = {r.column for file in opened for r in rules
+               if config.source_column(system, r.column) in file.columns}
 
     # Rows carry their file's number, not its path: the paths are joined back from
     # {stage}_files only where rows are written to the state (rejects, evidence).
     files_selects, files_params = [], {}
-    for index, file in enumerate(opened):
-        select, file_params = _files_select(file, index)
+    for file in opened:
+        select, file_params = _files_select(file)
         files_selects.append(select)
         files_params.update(file_params)
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_files AS\n"
                    + "\nUNION ALL\n".join(files_selects), files_params)
-    engine.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS\n" + "\nUNION ALL\n".join(selects),
-                   params)
+    engine.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS\n" + "\nUNION ALL\n".join(
+        _file_select(file, rules, system, biz_date, config) for file in opened), {})
     return stage, files, opened, frozenset(present)
 
 
@@ -225,16 +225,14 @@ def _malformed(engine, opened, where: dict) -> dict[int, int]:
         if file.malformed is not None:
             engine.run("insert_csv_rejects", {**where, "file": str(file.source.path)},
                        rejects=file.malformed)
-            place = file.covers[0][0] if file.covers else opened.index(file)
-            counts[place] = engine.query(
+            counts[file.covers[0][0]] = engine.query(
                 f"SELECT count(DISTINCT line) FROM {file.malformed}")[0][0]
     return counts
 
 
-def _file_rows(engine, stage: str, files, malformed: dict[int, int]) -> tuple[int, ...]:
-    """The rows read from each file of the partition: those of the relation (a count
-    that reads no column), and the malformed CSV lines. A table is one source."""
-    counted = dict(engine.query(f"SELECT file_index, count(*) FROM {stage} GROUP BY file_index"))
+def _file_rows(counted: dict[int, int], files, malformed: dict[int, int]) -> tuple[int, ...]:
+    """The rows read from each file of the partition: those the relation holds, by
+    file_index, and its malformed CSV lines. A table is one source."""
     if len(files) == 1:
         return (sum(counted.values()) + sum(malformed.values()),)
     return tuple(counted.get(i, 0) + malformed.get(i, 0) for i in range(len(files)))
@@ -256,8 +254,10 @@ def load_balances(engine, *, system: str, location: Path | Table, biz_date: date
     malformed = _malformed(engine, opened, where)
     engine.run("insert_balances", {"d": biz_date, "s": system}, stage=f"{stage}_rows",
                files=f"{stage}_files")
-    ((staged, rejected),) = engine.query(f"SELECT count(*), count(reason) FROM {stage}_rows")
-    file_rows = _file_rows(engine, f"{stage}_rows", files, malformed)
+    per_file = engine.query(f"SELECT file_index, count(*), count(reason) FROM {stage}_rows "
+                            f"GROUP BY file_index")
+    staged, rejected = sum(n for _, n, _ in per_file), sum(r for _, _, r in per_file)
+    file_rows = _file_rows({i: n for i, n, _ in per_file}, files, malformed)
     engine.drop(f"{stage}_rows", stage, f"{stage}_files",
                 *(f"{stage}_{i}" for i in range(len(files))),
                 *(f.malformed for f in opened if f.malformed is not None),
@@ -290,7 +290,9 @@ def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
         engine.run("insert_scan_rejects", where, scan=stage, files=f"{stage}_files")
     malformed_by_file = _malformed(engine, opened, where)
     malformed = sum(malformed_by_file.values())
-    file_rows = _file_rows(engine, stage, files, malformed_by_file)
+    file_rows = _file_rows(
+        dict(engine.query(f"SELECT file_index, count(*) FROM {stage} GROUP BY file_index")),
+        files, malformed_by_file)   # a count that reads no column
     if sum(file_rows) != int(rows) + malformed:
         raise InternalError(f"row count of {system} entries on {biz_date} differs between "
                             f"the files ({sum(file_rows)}) and the aggregate pass "
@@ -303,20 +305,19 @@ def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
     return ScannedEntries(stats, stage, valid, f"{stage}_files")
 
 
-def _files_select(file: OpenedFile, index: int) -> tuple[str, dict]:
-    """The SELECT of the (file_index, source_file) rows of one opened file (or table),
-    with its parameters."""
+def _files_select(file: OpenedFile) -> tuple[str, dict]:
+    """The SELECT of the (file_index, source_file) rows of one opened relation (or
+    table), with its parameters."""
     if file.files is not None:
         return f"SELECT file_index, source_file FROM {file.files}", {}
-    covers = file.covers or ((index, file.source),)   # (place in the partition, file)
     return ("\nUNION ALL\n".join(f"SELECT {i} AS file_index, $f{i} AS source_file"
-                                 for i, _ in covers),
-            {f"f{i}": str(source.path) for i, source in covers})
+                                 for i, _ in file.covers),
+            {f"f{i}": str(source.path) for i, source in file.covers})
 
 
-def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: str,
-                 biz_date: date, config: Config) -> tuple[str, dict]:
-    """The SELECT that types and checks every row of one file (or table)."""
+def _file_select(file: OpenedFile, rules: tuple[Rule, ...], system: str, biz_date: date,
+                 config: Config) -> str:
+    """The SELECT that types and checks every row of one opened relation (or table)."""
     source, columns = file.source, file.columns
     path = str(source.path)   # the file, for the messages of a missing column
     values, reasons = [], []
@@ -343,10 +344,10 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
     # Rows are numbered from 1: Parquet's (and a table's) row index counts from 0, the
     # CSV readers' numbering from 1.
     first_row = 0 if source.format == "csv" else 1
-    # The file's place in the partition (a relation over one CSV file says it in covers).
-    index_sql, params = str(file.covers[0][0] if file.covers else index), {}
     if file.file_index_column is not None:
         index_sql = f"src.{sql.ident(file.file_index_column)}"
+    else:
+        index_sql = str(file.covers[0][0])   # the one file's place in the partition
     select = (
         f"SELECT {index_sql} AS file_index, "
         f"CAST(src.file_row_number AS BIGINT) + {first_row} "
@@ -355,7 +356,7 @@ def _file_select(file: OpenedFile, index: int, rules: tuple[Rule, ...], system: 
         f"CAST(to_json(struct_pack({_raw_fields(columns)})) AS VARCHAR) END AS raw\n"
         f"FROM {file.relation} AS src"
     )
-    return select, params
+    return select
 
 
 def _raw_fields(columns: dict[str, str]) -> str:

@@ -28,9 +28,11 @@ def query(name: str) -> str:
         encoding="utf-8")
 
 
-def statements(name: str) -> list[str]:
+def statements(name: str, **fragments: str) -> list[str]:
     """recon/sql/<name>.sql split into statements (on ';' at the end of a line), with
-    whole-line comments removed (so a comment may name a {placeholder} safely)."""
+    whole-line comments removed (so a comment may name a {placeholder} safely), and
+    `fragments` filling their `{placeholder}`s with SQL built by the caller from
+    `ident`-quoted names."""
     parts, current = [], []
     for line in query(name).splitlines():
         if line.strip().startswith("--"):
@@ -40,7 +42,12 @@ def statements(name: str) -> list[str]:
             parts.append("\n".join(current))
             current = []
     parts.append("\n".join(current))
-    return [p for p in parts if _has_code(p)]
+    filled = []
+    for part in (p for p in parts if _has_code(p)):
+        for key, fragment in fragments.items():
+            part = part.replace("{" + key + "}", fragment)
+        filled.append(part)
+    return filled
 
 
 def _has_code(stmt: str) -> bool:
@@ -48,17 +55,13 @@ def _has_code(stmt: str) -> bool:
 
 
 def run(con, name: str, params: dict | None = None, **fragments: str):
-    """Execute recon/sql/<name>.sql statement by statement.
-
-    `fragments` fill `{placeholder}`s with SQL built by the caller from `ident`-quoted
-    names; each statement gets only the parameters it references. Returns the result
-    of the last statement.
+    """Execute recon/sql/<name>.sql statement by statement, its placeholders filled with
+    `fragments` (see statements); each statement gets only the parameters it
+    references. Returns the result of the last statement.
     """
     params = params or {}
     result = None
-    for statement in statements(name):
-        for key, fragment in fragments.items():
-            statement = statement.replace("{" + key + "}", fragment)
+    for statement in statements(name, **fragments):
         result = con.execute(statement, bound(statement, params))
     return result
 
