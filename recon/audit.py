@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-from recon import sql
+from recon import queries
 from recon.errors import AuditError
 
 RUN_COUNTS = ("system", "dataset", "rows_read", "rows_loaded", "rows_rejected",
@@ -38,6 +38,6 @@ def run_audits(con, biz_date: date, counts: list[tuple]) -> None:
                     counts)
     failures = []
     for name in audits():
-        failures += [(name, row[0]) for row in sql.run(con, name, {"d": biz_date}).fetchall()]
+        failures += [(name, row[0]) for row in queries.run(con, name, {"d": biz_date}).fetchall()]
     if failures:
         raise AuditError(failures)

@@ -17,17 +17,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from recon import outputs, sql, worklist
+from recon import outputs, queries, worklist
 from recon.audit import run_audits
 from recon.config import Config
-from recon.engines import DuckDBEngine, engine_for
-from recon.errors import ConfigError, InternalError, ReconError
+from recon.engines import engine_for
+from recon.engines.duckdb import DuckDBEngine
+from recon.errors import InternalError, ReconError
 from recon.load import (
     ENTRY_RULES,
     FILE_STRIDE,
     LoadStats,
     ScannedEntries,
-    Table,
     load_balances,
     scan_entries,
 )
@@ -40,6 +40,7 @@ from recon.result import (
     KindTotal,
     SystemCounts,
 )
+from recon.sources import Inputs
 from recon.stages import LiveProgress, Stages
 from recon.state import connect, run_lock
 
@@ -56,33 +57,9 @@ class DiffRequest:
     config: Config
     command: str = "diff"
 
-    def location(self, system: str, dataset: str) -> Path | Table:
-        """Where `system`'s `dataset` is read from: a metastore table (config or
-        --v1-table / --v2-table), else the dataset directory."""
-        table = self.config.source_table(system, dataset)
-        if table is not None:
-            return Table(table)
-        return self.v1_dir if system == "v1" else self.v2_dir
-
-    def check(self) -> None:
-        """Every system must have its inputs named, and tables need the spark engine."""
-        for system, directory in (("v1", self.v1_dir), ("v2", self.v2_dir)):
-            for dataset in ("entries", "balances"):
-                table = self.config.source_table(system, dataset)
-                if table is None and directory is None:
-                    raise ConfigError(f"no {system} {dataset}: give --{system} DIR or "
-                                      f"--{system}-table DATABASE", self.config.source)
-                if table is not None and self.config.engine != "spark":
-                    raise ConfigError(f"{system} {dataset} is a table ({table}); tables are "
-                                      f"read by the spark engine (--engine spark)",
-                                      self.config.source)
-
-    def described(self, system: str) -> str:
-        """The system's inputs as the run log records them."""
-        directory = self.v1_dir if system == "v1" else self.v2_dir
-        tables = [self.config.source_table(system, d) for d in ("entries", "balances")]
-        named = [f"table:{t}" for t in tables if t] + ([str(directory)] if directory else [])
-        return ", ".join(named)
+    @property
+    def inputs(self) -> Inputs:
+        return Inputs(self.v1_dir, self.v2_dir, self.config)
 
 
 def date_range(start: date, end: date) -> Iterator[date]:
@@ -98,7 +75,7 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
     before it stay committed) and raises it. `progress` sees each stage start and end;
     `on_stages` gets each date's timed stages (for --profile)."""
-    request.check()
+    request.inputs.check()
     results = []
     with run_lock(request.db_path):
         con = connect(request.db_path, request.config)
@@ -130,8 +107,8 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     con.execute(
         "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir) "
         "VALUES (?, ?, ?, ?, 'running', ?, ?)",
-        [run_id, biz_date, request.command, started, request.described("v1"),
-         request.described("v2")],
+        [run_id, biz_date, request.command, started, request.inputs.described("v1"),
+         request.inputs.described("v2")],
     )
     staging = None
     try:
@@ -172,10 +149,10 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     for system in ("v1", "v2"):
         with stages.stage(f"load {system}") as stage:
             scans[system] = scan_entries(
-                engine, system=system, location=request.location(system, "entries"),
+                engine, system=system, location=request.inputs.locate(system, "entries"),
                 biz_date=biz_date, config=config)
             balance_loads[system] = load_balances(
-                engine, system=system, location=request.location(system, "balances"),
+                engine, system=system, location=request.inputs.locate(system, "balances"),
                 biz_date=biz_date, config=config)
             read = scans[system].stats.rows_read
             stage.rows = read + balance_loads[system].rows_read
@@ -203,17 +180,17 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         engine.finish(biz_date)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
-        sql.run(con, "finalize_findings",
+        queries.run(con, "finalize_findings",
                 {"d": biz_date, "run_id": run_id, "p1": config.p1_amount,
                  "p2": config.p2_amount})
-        sql.run(con, "daily_aggregates", {"d": biz_date})
+        queries.run(con, "daily_aggregates", {"d": biz_date})
         systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
         stage.rows = con.execute("SELECT count(*) FROM findings WHERE biz_date = ?",
                                  [biz_date]).fetchone()[0]
 
     with stages.stage("state") as stage:
         now = utcnow()
-        sql.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
+        queries.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
         resolved = con.execute(
             "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
             [run_id],
@@ -302,7 +279,7 @@ def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
 
 
 def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
-    rows = sql.run(con, "account_differences", {"d": biz_date, "limit": TOP_ACCOUNTS})
+    rows = queries.run(con, "account_differences", {"d": biz_date, "limit": TOP_ACCOUNTS})
     return tuple(AccountDiff(*row) for row in rows.fetchall())
 
 

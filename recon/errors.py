@@ -73,3 +73,10 @@ class AuditError(InternalError):
         more = len(failures) - len(problems)
         super().__init__("; ".join(problems) + (f"; and {more} more" if more else ""))
         self.failures = tuple(failures)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of a library's error message (DuckDB's and Spark's run
+    to many lines), or the exception's type when it says nothing."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__

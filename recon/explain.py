@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from recon import sql
+from recon import queries
 from recon.errors import NotFound
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
@@ -114,7 +114,7 @@ def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
         [biz_date, account_id],
     )
     findings = _records(cursor)
-    entry_cursor = sql.run(con, "explain_entries", {"d": biz_date, "a": account_id})
+    entry_cursor = queries.run(con, "explain_entries", {"d": biz_date, "a": account_id})
     currency = next((b[2] for b in balances.values() if b),
                     next((f["currency"] for f in findings if f["currency"]), None))
     return Explanation(

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from recon import charts, sql
+from recon import charts, queries
 from recon.explain import SIDE_BY_SIDE, explain
 from recon.monthend import MonthEnd
 from recon.report import money
@@ -63,7 +63,7 @@ def date_data(con, result: DateResult) -> dict:
                   or "0.00"})
     accounts = [explain(con, d, a.account_id, require_run=False).as_data()
                 for a in result.top_accounts[:EXPLAINED_ACCOUNTS]]
-    cursor = con.execute(sql.query("worklist_for_date").strip().rstrip(";")
+    cursor = con.execute(queries.query("worklist_for_date").strip().rstrip(";")
                          + f" LIMIT {WORKLIST_ROWS}", {"d": d})
     names = [c[0] for c in cursor.description]
     rows = [{k: _plain(v) for k, v in zip(names, row, strict=True) if k in WORKLIST_SHOWN}

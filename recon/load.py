@@ -15,13 +15,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from recon import sql
+from recon import queries
 from recon.config import Config
 from recon.errors import InputError, InternalError
-
-FILE_FORMATS = {".parquet": "parquet", ".csv": "csv"}
+from recon.sources import Location, OpenedFile, SourceFile
 
 AMOUNT_RE = r"[0-9]{1,16}(\.[0-9]{1,2})?"
 MONEY_RE = r"-?[0-9]{1,16}(\.[0-9]{1,2})?"
@@ -71,20 +69,6 @@ SQL_TYPES = {
 
 
 @dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    format: str
-    size: int
-    mtime_ns: int
-
-    def fingerprint(self, rows: int | None = None) -> dict:
-        """What the run log keeps of an input (CONTRACT §5): path, size, modification
-        time and the rows read from it."""
-        return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
-                "rows": rows}
-
-
-@dataclass(frozen=True)
 class LoadStats:
     """What loading one dataset of one system for one date did."""
 
@@ -102,79 +86,6 @@ class LoadStats:
         return [f.fingerprint(n) for f, n in zip(self.files, rows, strict=True)]
 
 
-def partition_dir(dataset_dir: Path, dataset: str, biz_date: date) -> Path:
-    return Path(dataset_dir) / dataset / f"biz_date={biz_date.isoformat()}"
-
-
-def partition_files(dataset_dir: Path, dataset: str, biz_date: date, system: str
-                    ) -> tuple[SourceFile, ...]:
-    """The readable files of one partition on the local file system, in name order.
-    Raises InputError when the dataset or partition is missing or holds no .parquet /
-    .csv file."""
-    dataset_dir = Path(dataset_dir)
-    if not dataset_dir.is_dir():
-        raise InputError(f"{system} dataset directory not found", str(dataset_dir))
-    part = partition_dir(dataset_dir, dataset, biz_date)
-    if not part.is_dir():
-        raise missing_partition(system, dataset, biz_date, str(part))
-    files = []
-    for path in sorted(part.iterdir()):
-        if path.is_file():
-            stat = path.stat()
-            source = source_file(path, stat.st_size, stat.st_mtime_ns)
-            if source is not None:
-                files.append(source)
-    if not files:
-        raise no_files(system, dataset, str(part))
-    return tuple(files)
-
-
-def source_file(path: Path, size: int, mtime_ns: int) -> SourceFile | None:
-    """The input file at `path`, or None for what a partition may hold besides data
-    (_SUCCESS markers, hidden and temporary files, other formats)."""
-    fmt = FILE_FORMATS.get(path.suffix.lower())
-    if fmt is None or path.name.startswith((".", "_")):
-        return None
-    return SourceFile(path, fmt, size, mtime_ns)
-
-
-def missing_partition(system: str, dataset: str, biz_date: date, where: str) -> InputError:
-    return InputError(f"missing {dataset} partition for {system} on {biz_date.isoformat()}",
-                      where)
-
-
-def no_files(system: str, dataset: str, where: str) -> InputError:
-    return InputError(f"{system} {dataset} partition holds no .parquet or .csv file", where)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A metastore table holding one system's dataset, with a biz_date column (its
-    partition column). Read by the spark engine."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class OpenedFile:
-    """One input file as an engine exposes it: the relation to select from (every
-    column of the file plus `file_row_number`), its {column: DuckDB type name}, and for
-    CSV the table of lines that could not be split into the header's columns (columns
-    line, error_type, csv_line), else None."""
-
-    source: SourceFile
-    relation: str
-    columns: dict[str, str]
-    malformed: str | None
-    # A relation may span many files: the relation's column giving each row's file
-    # number, and either the relation (file_index, source_file) naming those files (a
-    # table) or the files themselves with their numbers. Else the file is `source`,
-    # numbered by its place in the partition.
-    file_index_column: str | None = None
-    files: str | None = None
-    covers: tuple[tuple[int, SourceFile], ...] = ()
-
-
 @dataclass(frozen=True)
 class ScannedEntries:
     """One system's entries of one date, opened for the streaming reconciliation: the
@@ -188,7 +99,7 @@ class ScannedEntries:
     files: str         # (file_index, source_file) of the files
 
 
-def _open(engine, *, system: str, dataset: str, location: Path | Table, biz_date: date,
+def _open(engine, *, system: str, dataset: str, location: Location, biz_date: date,
           config: Config):
     """List and open a partition's files: the engine relation that types and checks
     every row of them (a view), the table naming the files, and what was opened."""
@@ -238,7 +149,7 @@ def _file_rows(counted: dict[int, int], files, malformed: dict[int, int]) -> tup
     return tuple(counted.get(i, 0) + malformed.get(i, 0) for i in range(len(files)))
 
 
-def load_balances(engine, *, system: str, location: Path | Table, biz_date: date,
+def load_balances(engine, *, system: str, location: Location, biz_date: date,
                   config: Config) -> LoadStats:
     """Read one system's balances of the date into the engine's `balances` and
     `rejects`. Balances are one row per account: they are staged in full, so that a
@@ -269,7 +180,7 @@ def load_balances(engine, *, system: str, location: Path | Table, biz_date: date
                      file_rows=file_rows)
 
 
-def scan_entries(engine, *, system: str, location: Path | Table, biz_date: date,
+def scan_entries(engine, *, system: str, location: Location, biz_date: date,
                  config: Config) -> ScannedEntries:
     """Open one system's entries of the date and make one pass over them: per-account
     aggregates (rows read, rejected, entries, Σ signed, latest entity) and per-flow
@@ -327,17 +238,17 @@ def _file_select(file: OpenedFile, rules: tuple[Rule, ...], system: str, biz_dat
             if rule.required:
                 mapped = f" (mapped to '{src_name}')" if src_name != rule.column else ""
                 raise InputError(f"missing required column '{rule.column}'{mapped}", path)
-            values.append(f"CAST(NULL AS {SQL_TYPES[rule.kind]}) AS {sql.ident(rule.column)}")
+            values.append(f"CAST(NULL AS {SQL_TYPES[rule.kind]}) AS {queries.ident(rule.column)}")
             continue
-        value, reason = _column_sql(rule, f"src.{sql.ident(src_name)}", columns[src_name])
-        values.append(f"{value} AS {sql.ident(rule.column)}")
+        value, reason = _column_sql(rule, f"src.{queries.ident(src_name)}", columns[src_name])
+        values.append(f"{value} AS {queries.ident(rule.column)}")
         if reason:
             reasons.append(reason)
     if "biz_date" in columns and "biz_date" not in {r.column for r in rules}:
         # A literal, not a parameter: the partition is a view, and views take none.
         reasons.append(
             f"CASE WHEN TRY_CAST(src.biz_date AS DATE) IS DISTINCT FROM "
-            f"CAST({sql.literal(biz_date.isoformat())} AS DATE) "
+            f"CAST({queries.literal(biz_date.isoformat())} AS DATE) "
             f"THEN 'biz_date disagrees with partition' END"
         )
     reason_sql = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL"
@@ -345,7 +256,7 @@ def _file_select(file: OpenedFile, rules: tuple[Rule, ...], system: str, biz_dat
     # CSV readers' numbering from 1.
     first_row = 0 if source.format == "csv" else 1
     if file.file_index_column is not None:
-        index_sql = f"src.{sql.ident(file.file_index_column)}"
+        index_sql = f"src.{queries.ident(file.file_index_column)}"
     else:
         index_sql = str(file.covers[0][0])   # the one file's place in the partition
     select = (
@@ -361,7 +272,7 @@ def _file_select(file: OpenedFile, rules: tuple[Rule, ...], system: str, biz_dat
 
 def _raw_fields(columns: dict[str, str]) -> str:
     return ", ".join(
-        f"{sql.ident(name)} := CAST(src.{sql.ident(name)} AS VARCHAR)" for name in columns
+        f"{queries.ident(name)} := CAST(src.{queries.ident(name)} AS VARCHAR)" for name in columns
     )
 
 
@@ -424,11 +335,11 @@ def _full_match(text: str, pattern: str) -> str:
     (\\z is the very end, not before a final newline): RE2 and Java regexes read it
     alike and sqlglot carries it to Spark's RLIKE, where DuckDB's regexp_full_match has
     no Spark twin."""
-    return f"regexp_matches({text}, {sql.literal('^(?:' + pattern + ')' + chr(92) + 'z')})"
+    return f"regexp_matches({text}, {queries.literal('^(?:' + pattern + ')' + chr(92) + 'z')})"
 
 
 def _nullable(rule: Rule, message: str) -> str:
-    return sql.literal(message) if rule.required else "NULL"
+    return queries.literal(message) if rule.required else "NULL"
 
 
 def _is_temporal(src_type: str) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from recon import sql
+from recon import queries
 from recon.errors import InternalError
 from recon.load import ENTRY_RULES, FILE_STRIDE, ScannedEntries
 
@@ -53,28 +53,28 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEn
     both = [(system, side, c) for system, side in (("v1", "a"), ("v2", "b"))
             for c in ROW_COLUMNS]
     fields_differ = "\n   ".join(
-        f"OR a.{sql.ident(f)} IS DISTINCT FROM b.{sql.ident(f)}" for f in fields)
+        f"OR a.{queries.ident(f)} IS DISTINCT FROM b.{queries.ident(f)}" for f in fields)
     engine.run("key_join", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ)
     engine.run("key_diff", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ,
-               columns=",\n       ".join(f"{side}.{sql.ident(c)} AS "
-                                         f"{sql.ident(f'{system}_{c}')}"
+               columns=",\n       ".join(f"{side}.{queries.ident(c)} AS "
+                                         f"{queries.ident(f'{system}_{c}')}"
                                          for system, side, c in both))
-    entry = {system: ", ".join(f"{sql.ident(f'{system}_{c}')} AS {sql.ident(c)}"
+    entry = {system: ", ".join(f"{queries.ident(f'{system}_{c}')} AS {queries.ident(c)}"
                                for c in ROW_COLUMNS) for system in ("v1", "v2")}
     engine.run("diff_entries", {"stride": FILE_STRIDE}, v1_entry=entry["v1"],
                v2_entry=entry["v2"])
 
     fields_equal = "\n         ".join(
-        f"AND a.{sql.ident(f)} IS NOT DISTINCT FROM b.{sql.ident(f)}" for f in fields
+        f"AND a.{queries.ident(f)} IS NOT DISTINCT FROM b.{queries.ident(f)}" for f in fields
     )
     engine.run("match_key", params, fields_equal=fields_equal)
     engine.run("match_serial", params)
     engine.run("diff_pairs", params)
     field_mismatches = "\n".join(
-        sql.query("field_mismatch")
-        .replace("{field_name}", sql.literal(f))
-        .replace("{v1_field}", sql.ident(f"v1_{f}"))
-        .replace("{v2_field}", sql.ident(f"v2_{f}"))
+        queries.query("field_mismatch")
+        .replace("{field_name}", queries.literal(f))
+        .replace("{v1_field}", queries.ident(f"v1_{f}"))
+        .replace("{v2_field}", queries.ident(f"v2_{f}"))
         for f in fields
     )
     engine.run("entry_findings", params, field_mismatches=field_mismatches)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from recon import sql
+from recon import queries
 from recon.errors import UsageError
 from recon.result import SEVERITIES, json_money
 from recon.worklist import AGEING_BUCKETS, AGEING_SQL
@@ -256,9 +256,9 @@ def check(con, month: Month) -> MonthEnd:
     """Run the month-end check of `month` against an open state database."""
     span = {"first": month.first, "last": month.last}
     coverage = tuple(DateCoverage(*row) for row in
-                     sql.run(con, "month_coverage", span).fetchall())
-    flows = tuple(Flow(*row) for row in sql.run(con, "month_flows", span).fetchall())
-    active_rows = sql.run(con, "month_active_accounts", span).fetchall()
+                     queries.run(con, "month_coverage", span).fetchall())
+    flows = tuple(Flow(*row) for row in queries.run(con, "month_flows", span).fetchall())
+    active_rows = queries.run(con, "month_active_accounts", span).fetchall()
     active = ActiveAccounts(
         v1=sum(1 for _, in_v1, _ in active_rows if in_v1),
         v2=sum(1 for _, _, in_v2 in active_rows if in_v2),
@@ -271,10 +271,10 @@ def check(con, month: Month) -> MonthEnd:
     differing: tuple[DifferingAccount, ...] = ()
     if as_of is not None:
         closing = tuple(EntityBalance(*row) for row in
-                        sql.run(con, "month_closing_balances", {"as_of": as_of}).fetchall())
-        differing = tuple(DifferingAccount(*row) for row in sql.run(
+                        queries.run(con, "month_closing_balances", {"as_of": as_of}).fetchall())
+        differing = tuple(DifferingAccount(*row) for row in queries.run(
             con, "month_differing_accounts", {"as_of": as_of}).fetchall())
-    cursor = sql.run(con, "month_open_work", {"d": month.last}, age_bucket=AGEING_SQL)
+    cursor = queries.run(con, "month_open_work", {"d": month.last}, age_bucket=AGEING_SQL)
     names = [d[0] for d in cursor.description]
     open_items = tuple(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
     return MonthEnd(month=month, coverage=coverage, flows=flows, active=active,

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from recon import report, sql
+from recon import queries, report
 from recon.result import DateResult
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -32,11 +32,11 @@ def write(con, result: DateResult, out_dir: Path, run_id: str, *, html: bool = T
 
 def _write_files(con, result: DateResult, staging: Path, *, html: bool) -> None:
     params = {"d": result.biz_date}
-    worklist = sql.query("worklist_for_date")
+    worklist = queries.query("worklist_for_date")
     _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
     _copy(con, worklist, params, staging / "worklist.csv.part", "FORMAT csv, HEADER true")
     _with_bom(staging / "worklist.csv.part", staging / "worklist.csv")
-    _copy(con, sql.query("rejects_for_date"), params, staging / "rejects.parquet",
+    _copy(con, queries.query("rejects_for_date"), params, staging / "rejects.parquet",
           "FORMAT parquet")
     (staging / "summary.json").write_text(
         json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -63,8 +63,8 @@ def publish(staging: Path, final: Path) -> Path:
 
 def _copy(con, query: str, params: dict, path: Path, options: str) -> None:
     query = query.strip().rstrip(";")
-    con.execute(f"COPY ({query}) TO {sql.literal(str(path))} ({options})",
-                sql.bound(query, params))
+    con.execute(f"COPY ({query}) TO {queries.literal(str(path))} ({options})",
+                queries.bound(query, params))
 
 
 def _with_bom(source: Path, target: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from recon import sql
+from recon import queries
 from recon.config import Config
 from recon.errors import ConfigError, InternalError, LockHeld, NotFound
 
@@ -61,10 +61,10 @@ def apply_settings(con, config: Config) -> None:
     try:
         if config.threads:
             con.execute(f"SET threads = {int(config.threads)}")
-        con.execute(f"SET memory_limit = {sql.literal(memory_limit(config))}")
+        con.execute(f"SET memory_limit = {queries.literal(memory_limit(config))}")
         if config.temp_directory:
             Path(config.temp_directory).mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory = {sql.literal(config.temp_directory)}")
+            con.execute(f"SET temp_directory = {queries.literal(config.temp_directory)}")
     except (duckdb.Error, OSError) as exc:
         con.close()
         raise ConfigError(f"bad DuckDB setting: {str(exc).splitlines()[0]}", where) from None
@@ -102,7 +102,7 @@ def migrate(con) -> None:
             continue
         con.execute("BEGIN")
         try:
-            for statement in sql.statements(script):
+            for statement in queries.statements(script):
                 con.execute(statement)
             con.execute("DELETE FROM meta WHERE key = 'schema_version'")
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])

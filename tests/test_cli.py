@@ -162,9 +162,9 @@ def test_a_broken_classification_is_caught_by_the_conservation_checks(
     """The checks run inside every run: a matching or classification query that loses a
     row or gets an amount wrong makes the run fail (exit 5), with nothing committed or
     written."""
-    from recon import sql
+    from recon import queries
 
-    original = sql.query
+    original = queries.query
 
     def sabotaged(name: str) -> str:
         text = original(name)
@@ -179,7 +179,7 @@ def test_a_broken_classification_is_caught_by_the_conservation_checks(
     for system, opening in (("v1", "0.00"), ("v2", "7.00")):
         ledgers.balances(system, [{"account_id": "A1", "opening_balance": opening,
                                    "closing_balance": "17.00", "currency": "CNY"}])
-    monkeypatch.setattr(sql, "query", sabotaged)
+    monkeypatch.setattr(queries, "query", sabotaged)
     run = ledgers.diff()
     assert run.exit_code == 5
     assert message in run.stderr
@@ -193,12 +193,12 @@ def test_an_audit_failure_carries_every_offending_row(ledgers, monkeypatch):
     """MISSING_IN_V2 impacts with the wrong sign, on four accounts: the amount audit
     returns all four, the error carries them all, and its one line names the first three
     and says how many more there are."""
-    from recon import core, sql
+    from recon import core, queries
     from recon.config import Config
     from recon.errors import AuditError
 
-    original = sql.query
-    monkeypatch.setattr(sql, "query", lambda name: original(name).replace(
+    original = queries.query
+    monkeypatch.setattr(queries, "query", lambda name: original(name).replace(
         "CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
         "CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact"))
     accounts = ("A1", "A2", "A3", "A4", "A5")

@@ -86,7 +86,7 @@ def test_spark_gives_exactly_the_duckdb_engines_results(tmp_path, fmt):
 def test_spark_reads_metastore_tables_as_the_duckdb_engine_reads_the_files(tmp_path):
     """The ledgers as partitioned Parquet tables in a catalog (--v1-table/--v2-table)
     give the findings the DuckDB engine gives from the same rows as files."""
-    from recon.engines import spark_session
+    from recon.engines.spark import spark_session
 
     data = generate(tmp_path / "data", Spec(start=DAYS[0], days=2, entries=300, accounts=40,
                                             breaks=2, junk=6, balance_breaks=1, seed=11,

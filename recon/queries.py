@@ -1,4 +1,4 @@
-"""SQL text: the fixed queries under recon/sql/, and the one identifier-quoting helper.
+"""The SQL under recon/sql/, and the one identifier-quoting helper.
 
 Values are always bound as parameters. Identifiers (column names from a config file or
 a source file's header) go through `ident`, never pasted raw.

@@ -1,236 +1,51 @@
-"""Where a date's heavy work runs: DuckDB (default) or Spark SQL.
-
-The work is written once, in DuckDB's dialect: the typing and checking of every input
-row (recon/load.py builds it per file), and the loading, matching and classification
-queries in recon/sql/ (insert_entries, insert_balances, the rejects, match_key,
-match_serial, diff_pairs, entry_findings, balance_findings). An engine supplies only
-what differs between the two:
-
-- reading inputs: listing a partition's files and opening each one as a relation with
-  its row numbers (and, for CSV, the lines that cannot be split into the header's
-  columns);
-- running a statement: the DuckDB engine runs it as it is, in the state database's
-  transaction. The Spark engine transpiles it with sqlglot to Spark SQL and keeps every
-  `CREATE TEMP TABLE x AS SELECT ...` as a temp view `x` over the step's result, written
-  as Parquet to a work directory (an `INSERT INTO x SELECT ...` as a union onto it);
-- handing results back: the Spark engine brings the date's entries, balances, rejects
-  and findings back into the state database (DuckDB), which reads the steps' Parquet
-  files. From there on (item ids, severity, conservation audits, daily aggregates,
-  worklist, outputs) both engines share one path.
+"""The Spark engine: inputs read by Spark, the same statements transpiled by sqlglot to
+Spark SQL, each step's result written as Parquet to a work directory, and the date's
+evidence, aggregates and findings handed back to the state database (see
+recon/engines/__init__.py).
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import itertools
 import os
-import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
-from recon import sql
+from recon import queries
 from recon.config import Config
-from recon.errors import ConfigError, InputError
-from recon.load import (
-    OpenedFile,
-    SourceFile,
-    Table,
-    missing_partition,
-    no_files,
-    partition_dir,
-    partition_files,
-    source_file,
-)
-
-# What a date writes to the state database, brought back by the Spark engine: the state
-# tables (their date's rows replaced) and the temp tables the shared path reads on.
-STATE_TABLES = ("evidence", "entries", "balances", "rejects")
-DATE_TABLES = ("run_findings", "day_accounts", "day_flows")
-CREATED = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(TABLE|VIEW)\s+"
-                     r"([A-Za-z_][A-Za-z0-9_]*)", re.I)
+from recon.engines import DATE_TABLES, STATE_TABLES
+from recon.errors import ConfigError, InputError, first_line
+from recon.sources import Location, OpenedFile, SourceFile, Table
+from recon.sources.files import partition_files
+from recon.sources.metastore import table_source
 
 
-class DuckDBEngine:
-    name = "duckdb"
+class HadoopFileSystem:
+    """Hadoop's FileSystem, as recon/sources/files.py lists partitions."""
 
-    # The legal_entity of an account's latest entry: the greatest (posted_at,
-    # hash(serial_no, legal_entity)), packed into one HUGEINT (microseconds × 2^64 + a
-    # 64-bit hash), so the aggregate keeps one value per account (ordering by text kept
-    # every entry: twice as slow at 10M a side). Entries posted at the same instant are
-    # told apart by their values alone, so the same entries in v1 and v2 pick the same
-    # one, whatever the files' layout. 0.36 s a side at 10M entries; packing into 64
-    # bits (12 of them hash) saves a fifth of that and loses the exact tie-break.
-    latest_entity = ("arg_max_null(legal_entity, "
-                     "CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616 "
-                     "+ hash(serial_no, legal_entity))")
+    def __init__(self, spark):
+        self._jvm = spark._jvm
+        self._conf = spark._jsc.hadoopConfiguration()
 
-    def __init__(self, con):
-        self.con = con
-        self._created: dict[str, str] = {}   # temp table or view -> TABLE | VIEW
+    def _resolve(self, path: Path):
+        hpath = self._jvm.org.apache.hadoop.fs.Path(str(path))
+        return hpath, hpath.getFileSystem(self._conf)
 
-    def begin(self, biz_date: date) -> None:
-        """Drop what the previous date left: the queries read the sources and write the
-        state database; only the date's own temp tables and views are in between."""
-        self._drop_created()
+    def is_dir(self, path: Path) -> bool:
+        hpath, fs = self._resolve(path)
+        return fs.isDirectory(hpath)
 
-    # -- reading inputs ---------------------------------------------------------------
-
-    def partition_files(self, location: Path | Table, dataset: str, biz_date: date,
-                        system: str) -> tuple[SourceFile, ...]:
-        if isinstance(location, Table):
-            raise ConfigError(f"{system} {dataset} is a table ({location.name}); tables are "
-                              f"read by the spark engine (--engine spark)")
-        return partition_files(location, dataset, biz_date, system)
-
-    def open_sources(self, files: tuple[SourceFile, ...], stage: str, biz_date: date
-                     ) -> list[OpenedFile]:
-        """The relations to read a partition's files from. Consecutive Parquet files with
-        the same columns and types are one relation, one multi-file read_parquet (its
-        file_index says which file a row came from): a union of one scan per file is
-        a quarter slower to join at 5M entries a side."""
-        opened: list[OpenedFile] = []
-        group: list[tuple[int, SourceFile]] = []
-        schema: dict[str, str] | None = None
-        for index, source in enumerate(files):
-            if source.format != "parquet":
-                opened += self._parquet_group(group, schema)
-                group, schema = [], None
-                file = self.open_source(source, index, f"{stage}_{index}", biz_date)
-                opened.append(dataclasses.replace(file, covers=((index, source),)))
-                continue
-            columns = self._parquet_columns(source)
-            if group and columns != schema:
-                opened += self._parquet_group(group, schema)
-                group = []
-            group.append((index, source))
-            schema = columns
-        return opened + self._parquet_group(group, schema)
-
-    def _parquet_columns(self, source: SourceFile) -> dict[str, str]:
-        path = str(source.path)
-        try:
-            described = self.con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({sql.literal(path)}, "
-                f"hive_partitioning = false)").fetchall()
-        except duckdb.Error as exc:
-            raise InputError(f"cannot read parquet file: {first_line(exc)}", path) from None
-        return {name: typ for name, typ, *_ in described}
-
-    @staticmethod
-    def _parquet_group(group: list[tuple[int, SourceFile]], columns: dict[str, str] | None
-                       ) -> list[OpenedFile]:
-        """One relation over consecutive files of one schema, each row numbered by its
-        file's place in the partition. A file with a column of its own named file_index
-        hides DuckDB's, so such files are read one by one."""
-        if not group:
-            return []
-        columns = dict(columns or {})
-        if "file_index" in columns and len(group) > 1:
-            return [f for member in group
-                    for f in DuckDBEngine._parquet_group([member], columns)]
-        paths = "[" + ", ".join(sql.literal(str(s.path)) for _, s in group) + "]"
-        first = group[0][0]
-        number = str(first) if len(group) == 1 else f"{first} + file_index"
-        relation = (f"(SELECT *, {number} AS __file_index "
-                    f"FROM read_parquet({paths}, file_row_number = true, "
-                    f"hive_partitioning = false, union_by_name = false))")
-        return [OpenedFile(group[0][1], relation, columns, None,
-                           file_index_column="__file_index", covers=tuple(group))]
-
-    def open_source(self, source: SourceFile, index: int, temp_name: str,
-                    biz_date: date) -> OpenedFile:
-        """Describe one file and give the relation to select it from.
-
-        CSV is read once, as text, into a temp table that numbers its rows in file
-        order; rows DuckDB cannot split into the header's columns land in a rejects
-        table."""
-        path = str(source.path)
-        try:
-            if source.format == "parquet":
-                relation = (f"read_parquet({sql.literal(path)}, file_row_number = true, "
-                            f"hive_partitioning = false)")
-                described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}")
-                columns = {name: typ for name, typ, *_ in described.fetchall()}
-                columns.pop("file_row_number", None)
-                return OpenedFile(source, relation, columns, None)
-            self._created.update({temp_name: "TABLE", f"{temp_name}_scans": "TABLE",
-                                  f"{temp_name}_rejects": "TABLE"})
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {temp_name} AS "
-                f"SELECT *, row_number() OVER () AS __ordinal "
-                f"FROM read_csv($p, header = true, all_varchar = true, delim = ',', "
-                f"quote = '\"', escape = '\"', parallel = false, hive_partitioning = false, "
-                f"store_rejects = true, rejects_table = {sql.literal(temp_name + '_rejects')}, "
-                f"rejects_scan = {sql.literal(temp_name + '_scans')})",
-                {"p": path},
-            )
-        except duckdb.Error as exc:
-            raise InputError(f"cannot read {source.format} file: {first_line(exc)}",
-                             path) from None
-        described = self.con.execute(f"DESCRIBE {temp_name}").fetchall()
-        columns = {name: typ for name, typ, *_ in described if name != "__ordinal"}
-        # CSV data rows are numbered 1.. in file order; a row DuckDB rejected as
-        # malformed keeps its number, so the rows after it are shifted past it.
-        relation = (
-            f"(SELECT t.*, t.__ordinal + (SELECT count(*) FROM "
-            f"(SELECT line - 1 - row_number() OVER (ORDER BY line) AS before "
-            f"FROM (SELECT DISTINCT line FROM {temp_name}_rejects)) r "
-            f"WHERE r.before < t.__ordinal) AS file_row_number "
-            f"FROM {temp_name} t)"
-        )
-        return OpenedFile(source, relation, columns, f"{temp_name}_rejects")
-
-    # -- running statements -------------------------------------------------------------
-
-    def execute(self, statement: str, params: dict) -> None:
-        self._track(statement)
-        self.con.execute(statement, sql.bound(statement, params))
-
-    def run(self, name: str, params: dict, **fragments: str) -> None:
-        for statement in sql.statements(name, **fragments):
-            self.execute(statement, params)
-
-    def query(self, text: str, params: dict | None = None) -> list[tuple]:
-        return self.con.execute(text, sql.bound(text, params or {})).fetchall()
-
-    def clear(self, dataset: str, system: str, biz_date: date) -> None:
-        """Remove what an earlier run wrote for this date, system and dataset: its
-        rejects, and its balances, or its evidence and kept entries."""
-        where = {"d": biz_date, "s": system, "ds": dataset}
-        self.con.execute(
-            "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds", where)
-        tables = ("evidence", "entries") if dataset == "entries" else (dataset,)
-        for table in tables:
-            self.con.execute(f"DELETE FROM {table} WHERE biz_date = $d AND system = $s",
-                             {"d": biz_date, "s": system})
-
-    def drop(self, *tables: str) -> None:
-        for table in tables:
-            kind = self._created.pop(table, "TABLE")
-            self.con.execute(f"DROP {kind} IF EXISTS {table}")
-
-    def finish(self, biz_date: date) -> None:
-        """Everything is already in the state database."""
-
-    def close(self) -> None:
-        self._drop_created()
-
-    def _track(self, statement: str) -> None:
-        created = CREATED.match(statement)
-        if created:
-            self._created[created.group(2)] = created.group(1).upper()
-
-    def _drop_created(self) -> None:
-        """Views first: a view over a dropped table cannot be dropped cleanly."""
-        for kind in ("VIEW", "TABLE"):
-            for name in [n for n, k in self._created.items() if k == kind]:
-                self.drop(name)
+    def files(self, path: Path) -> Iterable[tuple[str, int, int]]:
+        hpath, fs = self._resolve(path)
+        for status in fs.listStatus(hpath):
+            if status.isFile():
+                yield (status.getPath().getName(), status.getLen(),
+                       status.getModificationTime() * 1_000_000)
 
 
 class SparkEngine:
@@ -267,52 +82,15 @@ class SparkEngine:
 
     # -- reading inputs ---------------------------------------------------------------
 
-    def partition_files(self, location: Path | Table, dataset: str, biz_date: date,
+    def partition_files(self, location: Location, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:
         """The partition's files, listed through Hadoop's FileSystem, so a path without
         a scheme resolves against the cluster's default file system (HDFS, S3, ...).
         A metastore table is one source: the rows of its biz_date partition."""
         if isinstance(location, Table):
-            return (self._table_source(location, dataset, biz_date, system),)
-        dataset_dir = location
-        jvm = self.spark._jvm
-        conf = self.spark._jsc.hadoopConfiguration()
-        root = jvm.org.apache.hadoop.fs.Path(str(dataset_dir))
-        fs = root.getFileSystem(conf)
-        if not fs.isDirectory(root):
-            raise InputError(f"{system} dataset directory not found", str(dataset_dir))
-        part = partition_dir(dataset_dir, dataset, biz_date)
-        hpart = jvm.org.apache.hadoop.fs.Path(str(part))
-        if not fs.isDirectory(hpart):
-            raise missing_partition(system, dataset, biz_date, str(part))
-        files = []
-        for status in fs.listStatus(hpart):
-            if status.isFile():
-                found = source_file(part / status.getPath().getName(), status.getLen(),
-                                    status.getModificationTime() * 1_000_000)
-                if found is not None:
-                    files.append(found)
-        if not files:
-            raise no_files(system, dataset, str(part))
-        return tuple(sorted(files, key=lambda f: f.path.name))
-
-    def _table_source(self, table: Table, dataset: str, biz_date: date,
-                      system: str) -> SourceFile:
-        from pyspark.sql import functions as F
-
-        try:
-            if not self.spark.catalog.tableExists(table.name):
-                raise InputError(f"{system} {dataset} table not found", table.name)
-            frame = self.spark.table(table.name)
-            if "biz_date" not in frame.columns:
-                raise InputError(f"{system} {dataset} table has no biz_date column", table.name)
-            if frame.where(F.col("biz_date").try_cast("date") == F.lit(biz_date)).isEmpty():
-                raise missing_partition(system, dataset, biz_date, table.name)
-        except InputError:
-            raise
-        except Exception as exc:  # pyspark raises several unrelated exception types
-            raise InputError(f"cannot read table: {first_line(exc)}", table.name) from None
-        return SourceFile(Path(table.name), "table", 0, 0)
+            return (table_source(self.spark, location, dataset, biz_date, system),)
+        return partition_files(location, dataset, biz_date, system,
+                               HadoopFileSystem(self.spark))
 
     def open_sources(self, files: tuple[SourceFile, ...], stage: str, biz_date: date
                      ) -> list[OpenedFile]:
@@ -417,7 +195,7 @@ class SparkEngine:
         self._view(self._materialise(frame, target.name), target.name)
 
     def run(self, name: str, params: dict, **fragments: str) -> None:
-        for statement in sql.statements(name, **fragments):
+        for statement in queries.statements(name, **fragments):
             self.execute(statement, params)
 
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
@@ -464,7 +242,7 @@ class SparkEngine:
             return None
         if "://" not in path or path.startswith("file:"):
             local = path.removeprefix("file://").removeprefix("file:")
-            return f"SELECT * FROM read_parquet({sql.literal(local + '/*.parquet')})"
+            return f"SELECT * FROM read_parquet({queries.literal(local + '/*.parquet')})"
         self.con.register("spark_rows", self.spark.table(table).toArrow())
         return "SELECT * FROM spark_rows"
 
@@ -572,16 +350,5 @@ def spark_session(config: Config):
     return spark
 
 
-def engine_for(con, config: Config):
-    if config.engine == "spark":
-        return SparkEngine(con, config)
-    return DuckDBEngine(con)
-
-
 def spark_ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__

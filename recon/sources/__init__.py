@@ -1,0 +1,108 @@
+"""Where a system's datasets are read from (CONTRACT §2), and what an engine makes of them.
+
+A dataset of a system is at one *location*: a directory holding Hive-style partitions
+of files (`files.py`), or a metastore table partitioned by biz_date (`metastore.py`,
+read by the Spark engine). `locate` picks it from the command line and the config and
+checks, once, that the engine can read it. The engines list a partition's files
+(`SourceFile`s) and open them as relations (`OpenedFile`s); recon/load.py types and
+checks every row of those relations the same way whatever the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from recon.config import Config
+from recon.errors import ConfigError
+
+DATASETS = ("entries", "balances")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input of a partition: a file (format parquet or csv), or a whole metastore
+    table (format table; its name in `path`)."""
+
+    path: Path
+    format: str
+    size: int
+    mtime_ns: int
+
+    def fingerprint(self, rows: int | None = None) -> dict:
+        """What the run log keeps of an input (CONTRACT §5): path, size, modification
+        time and the rows read from it."""
+        return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
+                "rows": rows}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A metastore table holding one system's dataset, with a biz_date column (its
+    partition column). Read by the spark engine."""
+
+    name: str
+
+
+Location = Path | Table
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """One input file as an engine exposes it: the relation to select from (every
+    column of the file plus `file_row_number`), its {column: DuckDB type name}, and for
+    CSV the table of lines that could not be split into the header's columns (columns
+    line, error_type, csv_line), else None."""
+
+    source: SourceFile
+    relation: str
+    columns: dict[str, str]
+    malformed: str | None
+    # A relation may span many files: the relation's column giving each row's file
+    # number, and either the relation (file_index, source_file) naming those files (a
+    # table) or the files themselves with their numbers. Else the file is `source`,
+    # numbered by its place in the partition.
+    file_index_column: str | None = None
+    files: str | None = None
+    covers: tuple[tuple[int, SourceFile], ...] = ()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where each system is read from: its dataset directory (--v1 / --v2), or None
+    when both its datasets are metastore tables (config or --v1-table / --v2-table)."""
+
+    v1_dir: Path | None
+    v2_dir: Path | None
+    config: Config
+
+    def directory(self, system: str) -> Path | None:
+        return self.v1_dir if system == "v1" else self.v2_dir
+
+    def locate(self, system: str, dataset: str) -> Location:
+        """Where `system`'s `dataset` is read from: its table, else its directory. The
+        one check of the inputs: each is named, and tables need the spark engine."""
+        table = self.config.source_table(system, dataset)
+        if table is not None:
+            if self.config.engine != "spark":
+                raise ConfigError(f"{system} {dataset} is a table ({table}); tables are "
+                                  f"read by the spark engine (--engine spark)",
+                                  self.config.source)
+            return Table(table)
+        directory = self.directory(system)
+        if directory is None:
+            raise ConfigError(f"no {system} {dataset}: give --{system} DIR or "
+                              f"--{system}-table DATABASE", self.config.source)
+        return directory
+
+    def check(self) -> None:
+        for system in ("v1", "v2"):
+            for dataset in DATASETS:
+                self.locate(system, dataset)
+
+    def described(self, system: str) -> str:
+        """The system's inputs as the run log records them."""
+        directory = self.directory(system)
+        tables = [self.config.source_table(system, d) for d in DATASETS]
+        named = [f"table:{t}" for t in tables if t] + ([str(directory)] if directory else [])
+        return ", ".join(named)
