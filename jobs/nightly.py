@@ -23,7 +23,7 @@ import click
 from recon import core, nightly
 from recon.cli import ReconGroup, progress_printer
 from recon.config import load_config
-from recon.result import FAIL_ON
+from recon.contract import FAIL_ON
 
 
 @click.group(cls=ReconGroup, invoke_without_command=True)

@@ -22,8 +22,9 @@ import click
 
 from recon import __version__, core
 from recon.config import ENGINES, Config, load_config, table_names
+from recon.contract import FAIL_ON, KINDS
 from recon.errors import InternalError, ReconError, UsageError
-from recon.result import FAIL_ON, KINDS, DateResult
+from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
 from recon.worklist import STATUSES
 

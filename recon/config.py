@@ -53,30 +53,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from recon.contract import (
+    BALANCE_COLUMNS,
+    COMPARABLE_FIELDS,
+    DEFAULT_COMPARE_FIELDS,
+    ENTRY_COLUMNS,
+    SYSTEMS,
+)
 from recon.errors import ConfigError
 
-SYSTEMS = ("v1", "v2")
-
-ENTRY_COLUMNS = (
-    "serial_no",
-    "account_id",
-    "direction",
-    "amount",
-    "currency",
-    "biz_type",
-    "biz_order_no",
-    "posted_at",
-    "legal_entity",
-    "subject_code",
-    "balance_after",
-)
-BALANCE_COLUMNS = ("account_id", "opening_balance", "closing_balance", "currency")
-
-DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity", "subject_code")
-# Descriptive columns that may be compared. The key and the money are always compared
-# (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
-COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
-ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines.py)
+ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines/)
 # What the state database keeps of the entries (CONTRACT §5): the evidence (the entries
 # that findings name), or every valid entry as well.
 KEEP_ENTRIES = ("evidence", "all")

@@ -20,11 +20,11 @@ from pathlib import Path
 from recon import outputs, queries, worklist
 from recon.audit import run_audits
 from recon.config import Config
+from recon.contract import ENTRY_RULES, KINDS
 from recon.engines import engine_for
 from recon.engines.duckdb import DuckDBEngine
 from recon.errors import InternalError, ReconError
 from recon.load import (
-    ENTRY_RULES,
     FILE_STRIDE,
     LoadStats,
     ScannedEntries,
@@ -33,7 +33,6 @@ from recon.load import (
 )
 from recon.match import MatchCounts, match_entries
 from recon.result import (
-    KINDS,
     AccountDiff,
     BalanceTotals,
     DateResult,
@@ -284,17 +283,8 @@ def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
 
 
 def _balance_totals(con, biz_date: date) -> BalanceTotals:
-    checked, differing, unexplained, difference, explained, residual = con.execute(
-        "SELECT (SELECT count(DISTINCT account_id) FROM balances WHERE biz_date = $d), "
-        "count(*), "
-        "count(*) FILTER (WHERE residual <> 0 OR kind <> 'BALANCE_MISMATCH'), "
-        "COALESCE(SUM(abs(amount_impact)), 0), "
-        "COALESCE(SUM(abs(amount_impact - COALESCE(residual, amount_impact))), 0), "
-        "COALESCE(SUM(abs(COALESCE(residual, amount_impact))), 0) "
-        "FROM findings WHERE biz_date = $d "
-        "AND kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2')",
-        {"d": biz_date},
-    ).fetchone()
+    checked, differing, unexplained, difference, explained, residual = queries.run(
+        con, "balance_totals", {"d": biz_date}).fetchone()
     return BalanceTotals(checked, differing, unexplained, Decimal(difference),
                          Decimal(explained), Decimal(residual))
 

@@ -18,6 +18,7 @@ from datetime import date
 
 from recon import queries
 from recon.config import Config
+from recon.contract import RULES, Rule
 from recon.errors import InputError, InternalError
 from recon.sources import Location, OpenedFile, SourceFile
 
@@ -29,36 +30,6 @@ TOO_LARGE_RE = r"-?[0-9]{17,}(\.[0-9]+)?"
 FILE_STRIDE = 1 << 32  # entry_id = file_index * FILE_STRIDE + source_row
 
 
-@dataclass(frozen=True)
-class Rule:
-    """How one contract column is typed and checked. kind: text, direction, amount
-    (non-negative money), money (signed), timestamp."""
-
-    column: str
-    kind: str
-    required: bool
-
-
-ENTRY_RULES = (
-    Rule("serial_no", "text", True),
-    Rule("account_id", "text", True),
-    Rule("direction", "direction", True),
-    Rule("amount", "amount", True),
-    Rule("currency", "text", True),
-    Rule("biz_type", "text", True),
-    Rule("biz_order_no", "text", False),
-    Rule("posted_at", "timestamp", True),
-    Rule("legal_entity", "text", False),
-    Rule("subject_code", "text", False),
-    Rule("balance_after", "money", False),
-)
-BALANCE_RULES = (
-    Rule("account_id", "text", True),
-    Rule("opening_balance", "money", True),
-    Rule("closing_balance", "money", True),
-    Rule("currency", "text", True),
-)
-RULES = {"entries": ENTRY_RULES, "balances": BALANCE_RULES}
 SQL_TYPES = {
     "text": "VARCHAR",
     "direction": "VARCHAR",

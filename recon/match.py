@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from recon import queries
+from recon.contract import ENTRY_RULES
 from recon.errors import InternalError
-from recon.load import ENTRY_RULES, FILE_STRIDE, ScannedEntries
+from recon.load import FILE_STRIDE, ScannedEntries
 
 EXPLAINED_ACCOUNTS = 1000   # break accounts whose every entry is kept as evidence
 ROW_COLUMNS = ("file_index", "source_row", *(r.column for r in ENTRY_RULES))

@@ -15,8 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from recon import queries
+from recon.contract import SEVERITIES
 from recon.errors import UsageError
-from recon.result import SEVERITIES, json_money
+from recon.result import json_money
 from recon.worklist import AGEING_BUCKETS, AGEING_SQL
 
 FLOW_KEY = ("legal_entity", "biz_type", "direction", "currency")

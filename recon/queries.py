@@ -32,7 +32,8 @@ def statements(name: str, **fragments: str) -> list[str]:
     """recon/sql/<name>.sql split into statements (on ';' at the end of a line), with
     whole-line comments removed (so a comment may name a {placeholder} safely), and
     `fragments` filling their `{placeholder}`s with SQL built by the caller from
-    `ident`-quoted names."""
+    `ident`-quoted names. The contract's vocabulary (`vocabulary`) fills its own
+    placeholders in every file."""
     parts, current = [], []
     for line in query(name).splitlines():
         if line.strip().startswith("--"):
@@ -42,12 +43,28 @@ def statements(name: str, **fragments: str) -> list[str]:
             parts.append("\n".join(current))
             current = []
     parts.append("\n".join(current))
+    fragments = {**vocabulary(), **fragments}
     filled = []
     for part in (p for p in parts if _has_code(p)):
         for key, fragment in fragments.items():
             part = part.replace("{" + key + "}", fragment)
         filled.append(part)
     return filled
+
+
+@cache
+def vocabulary() -> dict[str, str]:
+    """The placeholders every SQL file may use, from recon/contract.py: {kinds} (the
+    kinds table), {action} (a finding's suggested action), {booking_fields} and
+    {balance_kinds} (lists of quoted names)."""
+    from recon import contract
+
+    def names(values) -> str:
+        return ", ".join(literal(v) for v in values)
+
+    return {"kinds": contract.kinds_sql(), "action": contract.action_sql(),
+            "booking_fields": names(contract.BOOKING_FIELDS),
+            "balance_kinds": names(contract.BALANCE_KINDS)}
 
 
 def _has_code(stmt: str) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from recon.result import KINDS, DateResult
+from recon.contract import KINDS
+from recon.result import DateResult
 
 
 def render(result: DateResult) -> str:

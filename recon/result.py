@@ -10,25 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-ENTRY_KINDS = (
-    "MISSING_IN_V2",
-    "MISSING_IN_V1",
-    "SERIAL_MISMATCH",
-    "AMOUNT_MISMATCH",
-    "DIRECTION_MISMATCH",
-    "FIELD_MISMATCH",
-    "DUPLICATE_SERIAL",
-)
-ACCOUNT_KINDS = (
-    "BALANCE_MISMATCH",
-    "ACCOUNT_MISSING_IN_V2",
-    "ACCOUNT_MISSING_IN_V1",
-    "ROLLFORWARD_BREAK",
-    "BALANCE_ROW_MISSING",
-)
-KINDS = ENTRY_KINDS + ACCOUNT_KINDS
-SEVERITIES = ("P1", "P2", "P3", "P4")
-FAIL_ON = ("any", "P1", "P2", "P3", "never")
+from recon.contract import KINDS, SEVERITIES
+
 
 @dataclass(frozen=True)
 class SystemCounts:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from recon.cli import cli
-from recon.config import BALANCE_COLUMNS, ENTRY_COLUMNS
+from recon.contract import BALANCE_COLUMNS, ENTRY_COLUMNS
 
 DAY = "2026-11-01"
 

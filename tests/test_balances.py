@@ -11,7 +11,7 @@ from conftest import Ledgers, entry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recon.result import ACCOUNT_KINDS
+from recon.contract import ACCOUNT_KINDS
 
 GOLDEN = Path(__file__).parent / "golden"
 ENTRIES = [entry("001", amount="100.00"), entry("002", direction="D", amount="30.00")]

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from conftest import entry, findings
 
-from recon.result import ENTRY_KINDS
+from recon.contract import ENTRY_KINDS
 
 BASE = [entry("000001", amount="100.00"), entry("000002", direction="D", amount="30.00")]
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from conftest import DAY, entry, write_rows
 
-from recon.config import ENTRY_COLUMNS
+from recon.contract import ENTRY_COLUMNS
 
 GOOD = [entry("000001"), entry("000002")]
 

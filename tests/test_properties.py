@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from fixtures.generate import Spec, generate
 from recon import core
 from recon.config import Config
-from recon.result import ENTRY_KINDS, KINDS
+from recon.contract import ENTRY_KINDS, KINDS
 
 START = date(2026, 11, 1)
 PROFILE = settings(max_examples=8, deadline=None,

@@ -14,6 +14,6 @@ LEFT JOIN balances AS v1
 LEFT JOIN balances AS v2
        ON v2.biz_date = f.biz_date AND v2.system = 'v2' AND v2.account_id = f.account_id
 WHERE f.biz_date = $as_of
-  AND f.kind IN ('BALANCE_MISMATCH', 'ACCOUNT_MISSING_IN_V1', 'ACCOUNT_MISSING_IN_V2')
+  AND f.kind IN ({balance_kinds})
 ORDER BY abs(COALESCE(f.residual, f.amount_impact)) DESC, abs(f.amount_impact) DESC,
          f.account_id

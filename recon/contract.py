@@ -1,0 +1,173 @@
+"""The vocabulary of the interface (docs/interface.md), declared once: the systems, the
+contract columns and how each is typed and checked, the finding kinds with what each
+one means for the worklist, and the severities.
+
+Everything else reads it from here: the loader's checks (recon/load.py), the config's
+column mapping, the CLI's choices, the findings' severity, fix side and suggested
+action (`kinds_sql`, joined by recon/sql/finalize_findings.sql), summary.json's order
+of kinds. A new finding kind is one row of `KINDS` and the SQL that finds it
+(recon/sql/entry_findings.sql or balance_findings.sql).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SYSTEMS = ("v1", "v2")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one contract column is typed and checked. kind: text, direction, amount
+    (non-negative money), money (signed), timestamp."""
+
+    column: str
+    kind: str
+    required: bool
+
+
+ENTRY_RULES = (
+    Rule("serial_no", "text", True),
+    Rule("account_id", "text", True),
+    Rule("direction", "direction", True),
+    Rule("amount", "amount", True),
+    Rule("currency", "text", True),
+    Rule("biz_type", "text", True),
+    Rule("biz_order_no", "text", False),
+    Rule("posted_at", "timestamp", True),
+    Rule("legal_entity", "text", False),
+    Rule("subject_code", "text", False),
+    Rule("balance_after", "money", False),
+)
+BALANCE_RULES = (
+    Rule("account_id", "text", True),
+    Rule("opening_balance", "money", True),
+    Rule("closing_balance", "money", True),
+    Rule("currency", "text", True),
+)
+RULES = {"entries": ENTRY_RULES, "balances": BALANCE_RULES}
+ENTRY_COLUMNS = tuple(r.column for r in ENTRY_RULES)
+BALANCE_COLUMNS = tuple(r.column for r in BALANCE_RULES)
+
+DEFAULT_COMPARE_FIELDS = ("currency", "biz_type", "biz_order_no", "legal_entity", "subject_code")
+# Descriptive columns that may be compared. The key and the money are always compared
+# (as AMOUNT_/DIRECTION_MISMATCH), so they are not fields.
+COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
+# A differing value of one of these is at least P3 (it moves money between books).
+BOOKING_FIELDS = ("currency", "legal_entity", "subject_code", "biz_type")
+
+SEVERITIES = ("P1", "P2", "P3", "P4")
+FAIL_ON = ("any", "P1", "P2", "P3", "never")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of finding.
+
+    severity: the least severe it can be; amounts raise it (|amount_impact| ≥ the P1 or
+      P2 threshold, any other amount to P3) and so does an unexplained residual (P1).
+    fix_side: the system to repair, v1 or v2, or `system` for the one the finding names.
+    action: the suggested action, its {placeholders} filled from the finding's columns
+      (`PLACEHOLDERS`); `action_explained`, when set, is used instead once the residual
+      is 0.
+    balance: the finding is an account's closing-balance difference (counted in the
+      balance totals and the month-end check)."""
+
+    name: str
+    scope: str
+    severity: str
+    fix_side: str
+    action: str
+    action_explained: str | None = None
+    balance: bool = False
+
+
+KINDS_TABLE = (
+    Kind("MISSING_IN_V2", "entry", "P4", "v2",
+         "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}"),
+    Kind("MISSING_IN_V1", "entry", "P4", "v2",
+         "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry"),
+    Kind("SERIAL_MISMATCH", "entry", "P3", "v2",
+         "renumber v2 serial {v2_serial_no} to v1 serial {v1_serial_no}"),
+    Kind("AMOUNT_MISMATCH", "entry", "P4", "v2",
+         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
+    Kind("DIRECTION_MISMATCH", "entry", "P4", "v2",
+         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
+    Kind("FIELD_MISMATCH", "entry", "P4", "v2",
+         "set {field} of v2 serial {v2_serial_no} to v1's {v1_value} (v2 has {v2_value}), "
+         "or correct v1 at source if its value is wrong"),
+    Kind("DUPLICATE_SERIAL", "entry", "P3", "system",
+         "remove the extra copies of serial {serial_no} in {system}"),
+    Kind("BALANCE_MISMATCH", "account", "P2", "v2",
+         "investigate the unexplained difference of {residual}",
+         action_explained="explained by the carried-in difference and the entry findings: "
+                          "repair those",
+         balance=True),
+    Kind("ACCOUNT_MISSING_IN_V2", "account", "P1", "v2",
+         "open the account in v2 with v1's balance", balance=True),
+    Kind("ACCOUNT_MISSING_IN_V1", "account", "P1", "v2",
+         "v1 has no such account: close it in v2", balance=True),
+    Kind("ROLLFORWARD_BREAK", "account", "P1", "system",
+         "recompute the {system} closing balance: it does not follow from the opening "
+         "balance and entries"),
+    Kind("BALANCE_ROW_MISSING", "account", "P1", "system",
+         "deliver the day-end balance row of the account in {system}"),
+)
+KINDS = tuple(k.name for k in KINDS_TABLE)
+ENTRY_KINDS = tuple(k.name for k in KINDS_TABLE if k.scope == "entry")
+ACCOUNT_KINDS = tuple(k.name for k in KINDS_TABLE if k.scope == "account")
+BALANCE_KINDS = tuple(k.name for k in KINDS_TABLE if k.balance)
+
+# What an action's {placeholder} may name: a finding column, as text ('NULL' for none).
+PLACEHOLDERS = {
+    "v1_value": "v1_value", "v2_value": "v2_value", "v1_serial_no": "v1_serial_no",
+    "v2_serial_no": "v2_serial_no", "field": "field", "system": "system",
+    "residual": "CAST(residual AS VARCHAR)",
+    "serial_no": "COALESCE(v1_serial_no, v2_serial_no)",
+}
+
+
+def _text(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def kinds_sql() -> str:
+    """The kinds as an SQL relation (kind, scope, severity, fix_side, balance), for
+    `JOIN ({kinds}) AS k USING (kind)`."""
+    rows = ",\n    ".join(
+        f"({_text(k.name)}, {_text(k.scope)}, {_text(k.severity)}, {_text(k.fix_side)}, "
+        f"{str(k.balance).upper()})" for k in KINDS_TABLE)
+    return (f"SELECT * FROM (VALUES\n    {rows}\n) AS t(kind, scope, severity, fix_side, "
+            f"balance)")
+
+
+def action_sql() -> str:
+    """The SQL expression of a finding's suggested action: its kind's template, each
+    {placeholder} replaced by the finding's value (one concat, so a value that looks like
+    a placeholder stays as it is)."""
+    def filled(template: str) -> str:
+        parts = re.split(r"{(\w+)}", template)
+        pieces = [f"COALESCE({PLACEHOLDERS[p]}, 'NULL')" if i % 2 else _text(p)
+                  for i, p in enumerate(parts) if p]
+        return f"concat({', '.join(pieces)})"
+
+    cases = []
+    for kind in KINDS_TABLE:
+        action = filled(kind.action)
+        if kind.action_explained is not None:
+            action = (f"CASE WHEN residual = 0 THEN {filled(kind.action_explained)} "
+                      f"ELSE {action} END")
+        cases.append(f"WHEN {_text(kind.name)} THEN {action}")
+    return "CASE kind\n        " + "\n        ".join(cases) + "\n    END"
+
+
+def _check() -> None:
+    for kind in KINDS_TABLE:
+        assert kind.scope in ("entry", "account") and kind.severity in SEVERITIES, kind
+        for text in (kind.action, kind.action_explained or ""):
+            unknown = set(re.findall(r"{(\w+)}", text)) - set(PLACEHOLDERS)
+            assert not unknown, (kind.name, unknown)
+
+
+_check()
