@@ -1,26 +1,30 @@
-"""The `recon` command line: parse options, call one core function, render its result.
+"""The `recon` command line: parse options, call one verb of recon/api.py, render its
+result.
 
-Errors from the core are `ReconError`s; they are turned into one line on stderr,
-``recon: <file>: <problem>``, and the exit code they carry (CONTRACT §7), in one place:
-`ReconGroup.invoke`. `--debug` adds the traceback.
+Errors are `ReconError`s; they are turned into one line on stderr,
+``recon: <file>: <problem>``, and the exit code they carry (docs/interface.md, exit
+codes), in one place: `_reported`, around every command. `--debug` adds the traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
 import json
 import sys
 import traceback
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
 import click
+import polars as pl
 
-from recon import __version__, core
+from recon import __version__, api, core
 from recon.config import ENGINES, Config, load_config, table_names
 from recon.contract import FAIL_ON, KINDS
 from recon.errors import InternalError, ReconError, UsageError
@@ -41,38 +45,57 @@ class ReconClickError(click.ClickException):
         click.echo(f"recon: {self.message}", err=True)
 
 
-class ReconGroup(click.Group):
+def _reported(ctx: click.Context, invoke):
+    """Run a command, turning a ReconError into its one line and exit code (CONTRACT §7)
+    and anything else into an internal error (exit 5); --debug adds the traceback."""
+    try:
+        return invoke(ctx)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except ReconError as exc:
+        _traceback(ctx)
+        raise ReconClickError(exc.one_line(), exc.exit_code) from exc
+    except Exception as exc:
+        _traceback(ctx)
+        raise ReconClickError(
+            f"internal error: {exc!r} (rerun with --debug for the traceback)",
+            InternalError.exit_code,
+        ) from exc
+
+
+def _traceback(ctx: click.Context) -> None:
+    if any(c.params.get("debug") for c in (ctx, ctx.find_root())):
+        traceback.print_exc()
+
+
+class ReconCommand(click.Command):
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except ReconError as exc:
-            if ctx.params.get("debug"):
-                traceback.print_exc()
-            raise ReconClickError(exc.one_line(), exc.exit_code) from exc
-        except Exception as exc:
-            if ctx.params.get("debug"):
-                traceback.print_exc()
-            raise ReconClickError(
-                f"internal error: {exc!r} (rerun with --debug for the traceback)",
-                InternalError.exit_code,
-            ) from exc
+        return _reported(ctx, super().invoke)
+
+
+class ReconGroup(click.Group):
+    command_class = ReconCommand
+
+    def invoke(self, ctx: click.Context):
+        return _reported(ctx, super().invoke)
+
+
+ReconGroup.group_class = ReconGroup
 
 
 def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD",
-                                 param_hint=option) from None
+    return None if value is None else api.as_date(value, option)
 
 
-def progress_printer() -> LiveProgress | None:
+@contextlib.contextmanager
+def progress_printer() -> Iterator[LiveProgress | None]:
     """The per-stage progress display on stderr when it is a terminal; none under cron."""
-    return LiveProgress() if sys.stderr.isatty() else None
+    progress = LiveProgress() if sys.stderr.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress:
+            progress.close()
 
 
 def duckdb_options(command):
@@ -179,10 +202,6 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
     config = with_overrides(config, threads=threads, memory_limit=memory_limit,
                             temp_directory=temp_directory, engine=engine, html=html,
                             tables=with_tables(config, v1=v1_table, v2=v2_table))
-    request = core.DiffRequest(
-        v1_dir=Path(v1_dir) if v1_dir else None, v2_dir=Path(v2_dir) if v2_dir else None,
-        out_dir=Path(out_dir), db_path=Path(db_path), config=config, command="diff",
-    )
     codes = []
 
     def report_line(result: DateResult) -> None:
@@ -193,13 +212,10 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
         click.echo(stages.table(f"profile {result.biz_date}  ({result.v1.rows_read:,} + "
                                 f"{result.v2.rows_read:,} entries)"), err=True)
 
-    progress = progress_printer()
-    try:
-        core.diff(request, dates, progress=progress, on_result=report_line,
-                  on_stages=show_profile if profile else None)
-    finally:
-        if progress:
-            progress.close()
+    with progress_printer() as progress:
+        api.open(db_path, config).diff(
+            dates, v1=v1_dir, v2=v2_dir, out=out_dir, progress=progress,
+            on_result=report_line, on_stages=show_profile if profile else None)
     sys.exit(max(codes, default=0))
 
 
@@ -218,16 +234,9 @@ def explain(on_date, account_id, db_path, fmt) -> None:
     closing and the residual — then the account's entries side by side. Reads the state
     database only; an unknown date or account is an error (exit 2).
     """
-    from recon.explain import explain as explain_account
     from recon.explain import render
-    from recon.state import connect
 
-    biz_date = _date(on_date, "--date")
-    con = connect(db_path, load_config(None), read_only=True)
-    try:
-        result = explain_account(con, biz_date, account_id)
-    finally:
-        con.close()
+    result = api.open(db_path).explain(on_date, account_id)
     if fmt == "json":
         click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
     else:
@@ -258,21 +267,8 @@ def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, fmt, db_path
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
         return
-    from recon.state import connect
-    from recon.worklist import Filters, list_items
-
-    try:
-        impact = Decimal(min_impact) if min_impact is not None else None
-    except InvalidOperation:
-        raise click.BadParameter(f"'{min_impact}' is not an amount",
-                                 param_hint="--min-impact") from None
-    filters = Filters(statuses=statuses, kinds=kinds, account_id=account_id,
-                      biz_date=_date(on_date, "--date"), min_impact=impact)
-    con = connect(db_path, load_config(None), read_only=True)
-    try:
-        items = list_items(con, filters)
-    finally:
-        con.close()
+    items = api.open(db_path).worklist(status=statuses, kind=kinds, account=account_id,
+                                       date=on_date, min_impact=min_impact)
     click.echo(_format_items(items, fmt), nl=False)
 
 
@@ -288,20 +284,9 @@ def accept(ctx, item_id, reason, by) -> None:
     The item stays accepted while later runs find it with the same amount_impact and
     residual; if they change, it opens again.
     """
-    import getpass
-
-    from recon.state import connect, run_lock
-    from recon.worklist import accept as accept_item
-
-    db_path = ctx.obj["db_path"]
-    who = by or getpass.getuser()
-    with run_lock(db_path):
-        con = connect(db_path, load_config(None))
-        try:
-            done = accept_item(con, item_id, reason, who, core.utcnow())
-        finally:
-            con.close()
-    click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by {who}")
+    done = api.open(ctx.obj["db_path"]).accept(item_id, reason, by)
+    click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by "
+               f"{done['accepted_by']}")
 
 
 @cli.command("month-end")
@@ -321,24 +306,80 @@ def month_end(month, db_path, out_dir) -> None:
     OUT/month-end-YYYY-MM/.
     Exit 0 for PASS, 1 for FAIL (the reasons are printed).
     """
-    from recon.monthend import Month, check
-    from recon.monthend_outputs import write
-    from recon.state import connect
-
-    target = Month.parse(month)
-    con = connect(db_path, load_config(None), read_only=True)
-    try:
-        result = check(con, target)
-    finally:
-        con.close()
-    folder = write(result, Path(out_dir))
-    click.echo(f"{target}  {result.verdict}  report: {folder}/report.md")
+    result = api.open(db_path).month_end(month, out_dir)
+    click.echo(f"{result.month}  {result.verdict}  report: "
+               f"{result.folder(out_dir)}/report.md")
     for reason in result.reasons:
         click.echo(f"  - {reason}")
     sys.exit(result.exit_code())
 
 
-def _format_items(items: list[dict], fmt: str) -> str:
+@cli.command()
+@click.option("--v1", "v1_dir", required=True, type=click.Path(file_okay=False),
+              help="The v1 dataset directory.")
+@click.option("--v2", "v2_dir", required=True, type=click.Path(file_okay=False),
+              help="The v2 dataset directory.")
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(file_okay=False), help="Outputs go to OUT/<biz_date>/.")
+@db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (TOML); [nightly] catch_up_days bounds the catch-up.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False),
+              help="Append the JSON log lines here (default: stderr).")
+@click.option("--dry-run", is_flag=True, help="Print the dates that would run, and stop.")
+@click.option("--today", metavar="YYYY-MM-DD",
+              help="Pretend today (Asia/Shanghai) is this date; for tests and reruns.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="any", show_default=True,
+              help="As recon diff --fail-on.")
+@click.option("--month-end/--no-month-end", default=True, show_default=True,
+              help="After the last date of a month, run that month's month-end check "
+                   "(OUT/month-end-YYYY-MM/); a FAIL exits 1.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today,
+            fail_on, month_end, debug) -> None:
+    """Reconcile yesterday (Asia/Shanghai), after every date missed since the last
+    successful run (at most [nightly] catch_up_days of them); what cron runs.
+
+    After the last date of a month it also runs that month's month-end check. Exit
+    codes as `recon diff`: the worst of the dates run; 3 when a partition is not
+    delivered yet (the message names the system and date); 4 when another run holds
+    the state database. One JSON line per date goes to --log (default: stderr).
+    """
+    from recon import nightly as plan
+
+    state = api.open(db_path, config_path)
+    now = None
+    if today:
+        now = datetime.combine(api.as_date(today, "--today"), time(12), plan.SHANGHAI)
+    dates = plan.plan(state.last_success(), plan.yesterday(now),
+                      state.config.catch_up_days)
+    if dry_run:
+        for biz_date in dates:
+            click.echo(biz_date.isoformat())
+        return
+    with _log_to(log_path) as log, progress_printer() as progress:
+        code = state.nightly(dates, v1=v1_dir, v2=v2_dir, out=out_dir, log=log,
+                             fail_on=fail_on, progress=progress, month_end=month_end)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def _log_to(path: str | None):
+    """A function writing one log line to `path` (appended, flushed at once), or to
+    stderr when there is no path."""
+    if not path:
+        yield lambda line: click.echo(line, err=True)
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        def log(line: str) -> None:
+            handle.write(line + "\n")
+            handle.flush()
+
+        yield log
+
+
+def _format_items(items: pl.DataFrame, fmt: str) -> str:
     def text(value) -> str:
         if value is None:
             return ""
@@ -346,25 +387,25 @@ def _format_items(items: list[dict], fmt: str) -> str:
             return f"{value:.2f}"
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
+    rows = list(items.iter_rows(named=True))
     if fmt == "json":
         return json.dumps([{k: text(v) if v is not None else None for k, v in item.items()}
-                           for item in items], indent=2, ensure_ascii=False) + "\n"
-    columns = list(items[0]) if items else []
+                           for item in rows], indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[text(item[c]) for c in columns] for item in items])
+        writer.writerow(items.columns)
+        writer.writerows([[text(item[c]) for c in items.columns] for item in rows])
         return buffer.getvalue()
-    if not items:
+    if not rows:
         return "no worklist items match\n"
     shown = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
              "v1_serial_no", "v2_serial_no", "field", "amount_impact", "days_open")
-    rows = [[text(item[c]) for c in shown] for item in items]
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(shown)]
+    cells = [[text(item[c]) for c in shown] for item in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(line.rstrip() for line in lines) + f"\n{len(items)} item(s)\n"
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} item(s)\n"
 
 
 def _dates(on_date, from_date, to_date) -> list[date]:

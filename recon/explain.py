@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from recon import queries
+import polars as pl
+
+from recon import frames, queries
+from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
+from recon.state import reconciled
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
                 "biz_order_no")
@@ -58,6 +62,10 @@ class Explanation:
             return None
         return self.v2_closing - self.expected_v2_closing
 
+    def entries_frame(self) -> pl.DataFrame:
+        """The entries side by side (v1_* and v2_* columns, posted_at, differs)."""
+        return frames.records(self.entries)
+
     def as_data(self) -> dict:
         def money(v):
             return None if v is None else f"{v:.2f}"
@@ -85,15 +93,14 @@ class Explanation:
         }
 
 
-def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
-            ) -> Explanation:
-    """The account's waterfall and entries. `require_run=False` is for the run itself,
-    which explains its top accounts before it commits."""
-    ran = con.execute(
-        "SELECT count(*) FROM runs WHERE biz_date = ? AND status = 'succeeded'", [biz_date]
-    ).fetchone()[0]
-    if require_run and not ran:
-        raise NotFound(f"no successful reconciliation of {biz_date} in the state database")
+def explain(con, biz_date: date, account_id: str, *,
+            compared: tuple[str, ...] | None = None) -> Explanation:
+    """The account's waterfall and entries; an entry's differing cells are the key, the
+    money and the fields the date's run compared. `compared` is for the run itself,
+    which explains its top accounts before it commits; otherwise they are read from
+    the date's last successful run."""
+    if compared is None:
+        compared = tuple(reconciled(con, biz_date)["compared_fields"])
     balances = dict.fromkeys(("v1", "v2"))
     for system, opening, closing, currency in con.execute(
         "SELECT system, opening_balance, closing_balance, currency FROM balances "
@@ -114,7 +121,11 @@ def explain(con, biz_date: date, account_id: str, *, require_run: bool = True
         [biz_date, account_id],
     )
     findings = _records(cursor)
-    entry_cursor = queries.run(con, "explain_entries", {"d": biz_date, "a": account_id})
+    field_differs = "".join(
+        f",\n                CASE WHEN a.{queries.ident(f)} IS DISTINCT FROM b.{queries.ident(f)} "
+        f"THEN {queries.literal(f)} END" for f in compared if f in ENTRY_COLUMNS)
+    entry_cursor = queries.run(con, "explain_entries", {"d": biz_date, "a": account_id},
+                               field_differs=field_differs)
     currency = next((b[2] for b in balances.values() if b),
                     next((f["currency"] for f in findings if f["currency"]), None))
     return Explanation(

@@ -61,7 +61,7 @@ def date_data(con, result: DateResult) -> dict:
     trend.append({"biz_date": d.isoformat(), "findings": result.findings,
                   "unexplained": json_money(balances.unexplained if balances else None)
                   or "0.00"})
-    accounts = [explain(con, d, a.account_id, require_run=False).as_data()
+    accounts = [explain(con, d, a.account_id, compared=result.compare_fields).as_data()
                 for a in result.top_accounts[:EXPLAINED_ACCOUNTS]]
     cursor = con.execute(queries.query("worklist_for_date").strip().rstrip(";")
                          + f" LIMIT {WORKLIST_ROWS}", {"d": d})

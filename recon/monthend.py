@@ -13,8 +13,11 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from recon import queries
+import polars as pl
+
+from recon import frames, queries
 from recon.contract import SEVERITIES
 from recon.errors import UsageError
 from recon.result import json_money
@@ -136,6 +139,16 @@ class MonthEnd:
     closing: tuple[EntityBalance, ...]
     differing: tuple[DifferingAccount, ...]
     open_items: tuple[dict, ...]           # worklist items new/open at the month end
+
+    def folder(self, out_dir) -> Path:
+        """Where the check's files are written under `out_dir`."""
+        return Path(out_dir) / f"month-end-{self.month}"
+
+    def flows_frame(self) -> pl.DataFrame:
+        """Flows per legal_entity × biz_type × direction × currency, v1 against v2."""
+        return frames.records(self.flows).with_columns(
+            count_difference=pl.col("v2_count") - pl.col("v1_count"),
+            amount_difference=pl.col("v2_amount") - pl.col("v1_amount"))
 
     @property
     def missing_dates(self) -> tuple[date, ...]:

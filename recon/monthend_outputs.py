@@ -23,7 +23,8 @@ REPORT_ROWS = 50   # report.md lists at most this many rows per table; the xlsx 
 
 
 def write(result: MonthEnd, out_dir: Path) -> Path:
-    name = f"month-end-{result.month}"
+    final = result.folder(out_dir)
+    name = final.name
     staging = Path(out_dir) / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
     staging.mkdir(parents=True, exist_ok=False)
     try:
@@ -38,7 +39,7 @@ def write(result: MonthEnd, out_dir: Path) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return outputs.publish(staging, Path(out_dir) / name)
+    return outputs.publish(staging, final)
 
 
 def render(result: MonthEnd) -> str:

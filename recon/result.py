@@ -129,6 +129,23 @@ class DateResult:
                 return total
         return KindTotal(kind, 0, Decimal("0.00"))
 
+    def log_line(self) -> dict:
+        """What the nightly job logs of the date (one JSON line, with its exit code and
+        duration added)."""
+        return {
+            "biz_date": self.biz_date.isoformat(),
+            "status": "succeeded",
+            "verdict": self.verdict,
+            "run_id": self.run_id,
+            "rows_read": {"v1": self.v1.rows_read, "v2": self.v2.rows_read},
+            "rows_matched": self.v1.rows_matched,
+            "rejected": self.rejected,
+            "findings": self.findings,
+            "abs_impact": f"{sum(k.abs_impact for k in self.kinds):.2f}",
+            "unexplained": (f"{self.balances.unexplained:.2f}"
+                            if self.balances is not None else None),
+        }
+
     def summary(self) -> dict:
         """summary.json: plain JSON; every amount is an exact decimal string."""
         systems = {}

@@ -152,3 +152,14 @@ def _describe_holder(fd: int) -> str:
     if not holder:
         return "holder unknown"
     return f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')}"
+
+
+def reconciled(con, biz_date) -> dict:
+    """The summary (summary.json) of the date's last successful run; NotFound when the
+    date has none."""
+    row = con.execute(
+        "SELECT counts FROM runs WHERE biz_date = ? AND status = 'succeeded' "
+        "ORDER BY started_at DESC LIMIT 1", [biz_date]).fetchone()
+    if row is None:
+        raise NotFound(f"no successful reconciliation of {biz_date} in the state database")
+    return json.loads(row[0])

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import polars as pl
+
+from recon import queries
 from recon.errors import NotFound, UsageError
 
 STATUSES = ("new", "open", "resolved", "accepted")
@@ -34,7 +37,7 @@ class Filters:
     min_impact: Decimal | None = None
 
 
-def list_items(con, filters: Filters, as_of: date | None = None) -> list[dict]:
+def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
     """Worklist items matching `filters`, worst first. days_open counts to `as_of`
     (default: the item's last_seen date)."""
     where, params = ["TRUE"], {}
@@ -54,17 +57,24 @@ def list_items(con, filters: Filters, as_of: date | None = None) -> list[dict]:
         where.append("abs(amount_impact) >= $min_impact")
         params["min_impact"] = filters.min_impact
     params["as_of"] = as_of
-    cursor = con.execute(
-        f"SELECT {', '.join(c for c in LIST_COLUMNS if c != 'days_open')}, "
-        f"COALESCE($as_of, last_seen) - first_seen AS days_open FROM worklist "
-        f"WHERE {' AND '.join(where)} "
-        f"ORDER BY status IN ('resolved', 'accepted'), severity, abs(amount_impact) DESC, "
-        f"biz_date, account_id, item_id",
-        params,
-    )
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return [{c: r[c] for c in LIST_COLUMNS} for r in rows]
+    columns = ", ".join("COALESCE(CAST($as_of AS DATE), last_seen) - first_seen AS days_open"
+                        if c == "days_open" else c for c in LIST_COLUMNS)
+    return frame(con,
+                 f"SELECT {columns} FROM worklist WHERE {' AND '.join(where)} "
+                 f"ORDER BY status IN ('resolved', 'accepted'), severity, "
+                 f"abs(amount_impact) DESC, biz_date, account_id, item_id", params)
+
+
+def for_date(con, biz_date: date) -> pl.DataFrame:
+    """The findings of one date with their worklist status: the rows of worklist.csv."""
+    return frame(con, queries.query("worklist_for_date"), {"d": biz_date})
+
+
+def frame(con, query: str, params: dict) -> pl.DataFrame:
+    """A query's rows as a DataFrame (through Arrow: decimals stay decimals)."""
+    query = query.strip().rstrip(";")
+    con.complete()   # a relation cannot start while an earlier execute() is unfinished
+    return pl.from_arrow(con.sql(query, params=queries.bound(query, params)).to_arrow_table())
 
 
 def ageing(con, as_of: date) -> tuple[tuple[str, int], ...]:

@@ -96,6 +96,7 @@ def test_accept_then_reopen_when_the_impact_changes(ledgers):
     assert reopened["AMOUNT_MISMATCH"] == "open"
     listed = ledgers.invoke("worklist", "--db", str(ledgers.db), "--kind", "AMOUNT_MISMATCH",
                             "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
     (row,) = json.loads(listed.stdout)
     assert (row["status"], row["accepted_by"], row["amount_impact"]) == ("open", "alice",
                                                                          "-0.20")

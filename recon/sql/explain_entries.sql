@@ -1,7 +1,8 @@
 -- explain_entries: one account's entries on one date as the evidence keeps them (the
 -- entries its findings name; every entry when its balance does not tie out), v1 and v2
 -- side by side: paired copy-to-copy on serial number, and across serial numbers where
--- the secondary match paired them (SERIAL_MISMATCH). `differs` names the cells that differ.
+-- the secondary match paired them (SERIAL_MISMATCH). `differs` names the cells that differ:
+-- the key and the money, and the fields the date's run compared ({field_differs}).
 WITH a AS (
     SELECT * FROM evidence WHERE biz_date = $d AND system = 'v1' AND account_id = $a
 ),
@@ -29,12 +30,7 @@ SELECT a.serial_no AS v1_serial_no, b.serial_no AS v2_serial_no,
             ELSE concat_ws(',',
                 CASE WHEN a.serial_no <> b.serial_no THEN 'serial_no' END,
                 CASE WHEN a.direction <> b.direction THEN 'direction' END,
-                CASE WHEN a.amount <> b.amount THEN 'amount' END,
-                CASE WHEN a.currency IS DISTINCT FROM b.currency THEN 'currency' END,
-                CASE WHEN a.biz_type IS DISTINCT FROM b.biz_type THEN 'biz_type' END,
-                CASE WHEN a.biz_order_no IS DISTINCT FROM b.biz_order_no THEN 'biz_order_no' END,
-                CASE WHEN a.legal_entity IS DISTINCT FROM b.legal_entity THEN 'legal_entity' END,
-                CASE WHEN a.subject_code IS DISTINCT FROM b.subject_code THEN 'subject_code' END)
+                CASE WHEN a.amount <> b.amount THEN 'amount' END{field_differs})
        END AS differs
 FROM a
 FULL OUTER JOIN b ON a.serial_no = b.join_serial AND a.copy_no = b.join_copy

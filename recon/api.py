@@ -1,0 +1,205 @@
+"""The commands, one function per verb, and the Python API.
+
+Each verb opens the state database (read-only where it only reads), takes the run lock
+where it writes, runs its transaction and returns a result; it never prints. The CLI
+(recon/cli.py), the nightly job (`recon nightly`, jobs/nightly.py) and notebooks all
+call these:
+
+    import recon
+
+    state = recon.open("recon.duckdb")
+    state.worklist(status="open")                  # polars DataFrame, worst first
+    state.findings("2026-11-02")                   # the findings of one date
+    state.explain("2026-11-02", "AC0000100").entries_frame()
+    state.month_end("2026-11").flows_frame()
+    state.diff("2026-11-03", v1="data/v1", v2="data/v2", out="out")
+
+Tabular results are polars DataFrames with money as Decimal(18,2) columns, never floats.
+Errors are `recon.errors.ReconError`s carrying the exit code the CLI would use.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from recon import core, monthend, monthend_outputs, worklist
+from recon.config import Config, load_config
+from recon.errors import ReconError, UsageError
+from recon.explain import Explanation
+from recon.explain import explain as explain_account
+from recon.monthend import Month, MonthEnd
+from recon.result import DateResult
+from recon.stages import LiveProgress, Stages
+from recon.state import connect, reconciled, run_lock
+
+
+def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
+         ) -> State:
+    """The state database at `db_path`, with a Config or the path of a TOML config
+    (default: the built-in settings). Nothing is opened until a verb runs."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    return State(Path(db_path), config)
+
+
+def as_date(value: date | str, option: str = "date") -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        raise UsageError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class State:
+    db_path: Path
+    config: Config
+
+    # -- reading --------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator:
+        """A read-only connection to the state database (a diff may hold the lock)."""
+        con = connect(self.db_path, self.config, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def frame(self, query: str, params: dict | None = None) -> pl.DataFrame:
+        """Any query on the state database as a DataFrame."""
+        with self.reading() as con:
+            return pl.from_arrow(con.sql(query, params=params or {}).to_arrow_table())
+
+    def worklist(self, *, status: str | Iterable[str] = (), kind: str | Iterable[str] = (),
+                 account: str | None = None, date: date | str | None = None,
+                 min_impact: Decimal | str | None = None) -> pl.DataFrame:
+        """Worklist items, worst first: unresolved before resolved and accepted, then by
+        severity and |amount_impact|. Filters combine; each of status and kind may be
+        one value or several."""
+        filters = worklist.Filters(
+            statuses=_names(status), kinds=_names(kind), account_id=account,
+            biz_date=as_date(date, "--date") if date is not None else None,
+            min_impact=_amount(min_impact))
+        with self.reading() as con:
+            return worklist.items(con, filters)
+
+    def findings(self, biz_date: date | str) -> pl.DataFrame:
+        """The findings of one reconciled date (the rows of its worklist.csv)."""
+        d = as_date(biz_date)
+        with self.reading() as con:
+            reconciled(con, d)
+            return worklist.for_date(con, d)
+
+    def explain(self, biz_date: date | str, account_id: str) -> Explanation:
+        """One account's waterfall on one date, and its entries side by side."""
+        with self.reading() as con:
+            return explain_account(con, as_date(biz_date, "--date"), account_id)
+
+    def last_success(self) -> date | None:
+        """The latest business date reconciled successfully, if any."""
+        if not self.db_path.exists():
+            return None
+        with self.reading() as con:
+            return con.execute(
+                "SELECT max(biz_date) FROM runs WHERE status = 'succeeded'").fetchone()[0]
+
+    def month_end(self, month: Month | str, out_dir: str | Path | None = None) -> MonthEnd:
+        """The finance month-end check of `month` (YYYY-MM); with `out_dir`, its files
+        are written to OUT/month-end-YYYY-MM/ (see `MonthEnd.folder`)."""
+        target = month if isinstance(month, Month) else Month.parse(month)
+        with self.reading() as con:
+            result = monthend.check(con, target)
+        if out_dir is not None:
+            monthend_outputs.write(result, Path(out_dir))
+        return result
+
+    # -- writing --------------------------------------------------------------------
+
+    def diff(self, dates: date | str | Iterable[date | str], *,
+             v1: str | Path | None = None, v2: str | Path | None = None,
+             out: str | Path = "out", command: str = "diff",
+             progress: LiveProgress | None = None,
+             on_result: Callable[[DateResult], None] | None = None,
+             on_stages: Callable[[DateResult, Stages], None] | None = None
+             ) -> list[DateResult]:
+        """Reconcile one date or several, in order, under the run lock; the first error
+        stops (the dates before it stay committed) and is raised."""
+        days = [as_date(dates)] if isinstance(dates, date | str) else [
+            as_date(d) for d in dates]
+        request = core.DiffRequest(
+            v1_dir=Path(v1) if v1 is not None else None,
+            v2_dir=Path(v2) if v2 is not None else None,
+            out_dir=Path(out), db_path=self.db_path, config=self.config, command=command)
+        return core.diff(request, days, progress=progress, on_result=on_result,
+                         on_stages=on_stages)
+
+    def accept(self, item_id: str, reason: str, by: str | None = None) -> dict:
+        """Waive worklist item `item_id`, with a reason (by: default the OS user)."""
+        who = by or getpass.getuser()
+        with run_lock(self.db_path):
+            con = connect(self.db_path, self.config)
+            try:
+                return worklist.accept(con, item_id, reason, who, core.utcnow())
+            finally:
+                con.close()
+
+    def nightly(self, dates: list[date], *, v1: str | Path, v2: str | Path,
+                out: str | Path, log: Callable[[str], None], fail_on: str = "any",
+                progress: LiveProgress | None = None, month_end: bool = True) -> int:
+        """Run `dates` in order, one JSON line per date to `log`; return the worst exit
+        code. The first error stops the run (its date is logged as failed) and is
+        raised. A date that is the last of its month is followed by that month's
+        month-end check (one more JSON line; a FAIL counts as exit 1 unless fail_on is
+        never)."""
+        worst = 0
+        for biz_date in dates:
+            t0 = time.perf_counter()
+            try:
+                (result,) = self.diff(biz_date, v1=v1, v2=v2, out=out, command="nightly",
+                                      progress=progress)
+            except ReconError as exc:
+                log(json.dumps({"biz_date": biz_date.isoformat(), "status": "failed",
+                                "exit_code": exc.exit_code, "message": exc.one_line(),
+                                "duration_s": round(time.perf_counter() - t0, 3)}))
+                raise
+            code = result.exit_code(fail_on)
+            worst = max(worst, code)
+            log(json.dumps({**result.log_line(), "exit_code": code,
+                            "duration_s": round(time.perf_counter() - t0, 3)}))
+            if month_end and (biz_date + timedelta(days=1)).day == 1:
+                t0 = time.perf_counter()
+                check = self.month_end(Month(biz_date.year, biz_date.month), out)
+                log(json.dumps({"month": str(check.month), "check": "month-end",
+                                "verdict": check.verdict, "reasons": list(check.reasons),
+                                "report": str(check.folder(out) / "report.md"),
+                                "duration_s": round(time.perf_counter() - t0, 3)},
+                               ensure_ascii=False))
+                worst = max(worst, 0 if fail_on == "never" else check.exit_code())
+        return worst
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _amount(value: Decimal | str | None) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        raise UsageError(f"--min-impact '{value}' is not an amount") from None
