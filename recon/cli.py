@@ -17,7 +17,6 @@ import sys
 import traceback
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,6 +27,7 @@ from recon import __version__, api, core
 from recon.config import ENGINES, Config, load_config, table_names
 from recon.contract import FAIL_ON, KINDS
 from recon.errors import InternalError, ReconError, UsageError
+from recon.money import plain, shown
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
 from recon.worklist import STATUSES
@@ -381,11 +381,7 @@ def _log_to(path: str | None):
 
 def _format_items(items: pl.DataFrame, fmt: str) -> str:
     def text(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, Decimal):
-            return f"{value:.2f}"
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return "" if value is None else str(plain(value))
 
     rows = list(items.iter_rows(named=True))
     if fmt == "json":
@@ -399,11 +395,11 @@ def _format_items(items: pl.DataFrame, fmt: str) -> str:
         return buffer.getvalue()
     if not rows:
         return "no worklist items match\n"
-    shown = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
-             "v1_serial_no", "v2_serial_no", "field", "amount_impact", "days_open")
-    cells = [[text(item[c]) for c in shown] for item in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(shown)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True))]
+    columns = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
+               "v1_serial_no", "v2_serial_no", "field", "amount_impact", "days_open")
+    cells = [[text(item[c]) for c in columns] for item in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} item(s)\n"
 
@@ -428,7 +424,7 @@ def describe(result: DateResult) -> str:
     if result.severities:
         parts[-1] += " (" + ", ".join(f"{s} {n:,}" for s, n in result.severities) + ")"
     if result.balances is not None and result.balances.accounts_unexplained:
-        parts.append(f"unexplained {result.balances.unexplained:,.2f} in "
+        parts.append(f"unexplained {shown(result.balances.unexplained)} in "
                      f"{result.balances.accounts_unexplained} account(s)")
     parts.append(f"{result.rejected:,} rejected")
     parts.append(f"report: {result.out_dir}/report.md")

@@ -19,6 +19,7 @@ import polars as pl
 from recon import frames, queries
 from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
+from recon.money import exact, plain, shown
 from recon.state import reconciled
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
@@ -67,27 +68,22 @@ class Explanation:
         return frames.records(self.entries)
 
     def as_data(self) -> dict:
-        def money(v):
-            return None if v is None else f"{v:.2f}"
-
         def clean(row: dict) -> dict:
-            return {k: (money(v) if isinstance(v, Decimal) else
-                        v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
-                    for k, v in row.items()}
+            return {k: plain(v) for k, v in row.items()}
 
         return {
             "biz_date": self.biz_date.isoformat(),
             "account_id": self.account_id,
             "currency": self.currency,
-            "v1_opening": money(self.v1_opening),
-            "v2_opening": money(self.v2_opening),
-            "carried": money(self.carried),
+            "v1_opening": exact(self.v1_opening),
+            "v2_opening": exact(self.v2_opening),
+            "carried": exact(self.carried),
             "entry_findings": [clean(_without_scope(f)) for f in self.entry_findings],
-            "entry_impact": money(self.entry_impact),
-            "v1_closing": money(self.v1_closing),
-            "expected_v2_closing": money(self.expected_v2_closing),
-            "v2_closing": money(self.v2_closing),
-            "residual": money(self.residual),
+            "entry_impact": exact(self.entry_impact),
+            "v1_closing": exact(self.v1_closing),
+            "expected_v2_closing": exact(self.expected_v2_closing),
+            "v2_closing": exact(self.v2_closing),
+            "residual": exact(self.residual),
             "account_findings": [clean(_without_scope(f)) for f in self.account_findings],
             "entries": [clean(e) for e in self.entries],
         }
@@ -144,35 +140,32 @@ def explain(con, biz_date: date, account_id: str, *,
 
 
 def render(e: Explanation) -> str:
-    def m(value) -> str:
-        return "" if value is None else f"{value:,.2f}"
-
     width = 44
     lines = [f"Account {e.account_id} on {e.biz_date.isoformat()}"
              + (f" ({e.currency})" if e.currency else ""), ""]
     lines.append(f"{'':<{width}}{'v1':>16}{'v2':>16}{'v2 − v1':>16}")
-    lines.append(f"{'opening balance':<{width}}{m(e.v1_opening):>16}{m(e.v2_opening):>16}"
-                 f"{m(e.carried):>16}  carried in")
+    lines.append(f"{'opening balance':<{width}}{shown(e.v1_opening):>16}{shown(e.v2_opening):>16}"
+                 f"{shown(e.carried):>16}  carried in")
     for f in e.entry_findings:
         label = f"  {f['kind']} {f['v1_serial_no'] or '-'}/{f['v2_serial_no'] or '-'}"
         if f["field"] and f["kind"] == "FIELD_MISMATCH":
             label += f" {f['field']}"
-        lines.append(f"{label[:width]:<{width}}{'':>32}{m(f['amount_impact']):>16}")
-    lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{m(e.entry_impact):>16}")
+        lines.append(f"{label[:width]:<{width}}{'':>32}{shown(f['amount_impact']):>16}")
+    lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
     lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
-                 f"{m(e.expected_v2_closing):>16}")
+                 f"{shown(e.expected_v2_closing):>16}")
     closing_diff = (None if e.v1_closing is None or e.v2_closing is None
                     else e.v2_closing - e.v1_closing)
-    lines.append(f"{'closing balance':<{width}}{m(e.v1_closing):>16}{m(e.v2_closing):>16}"
-                 f"{m(closing_diff):>16}")
+    lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing):>16}{shown(e.v2_closing):>16}"
+                 f"{shown(closing_diff):>16}")
     verdict = ("" if e.residual is None else "  explained" if e.residual == 0
                else "  UNEXPLAINED")
-    lines.append(f"{'residual':<{width}}{'':>32}{m(e.residual):>16}{verdict}")
+    lines.append(f"{'residual':<{width}}{'':>32}{shown(e.residual):>16}{verdict}")
     if e.account_findings:
         lines += ["", "Account findings:"]
         for f in e.account_findings:
             system = f" {f['system']}" if f["system"] else ""
-            lines.append(f"  {f['kind']}{system}: impact {m(f['amount_impact'])}"
+            lines.append(f"  {f['kind']}{system}: impact {shown(f['amount_impact'])}"
                          f" — {f['suggested_action']}")
     lines += ["", "Entries (v1 | v2; * marks a differing cell):", ""]
     unshown = _unshown(e)
@@ -198,10 +191,10 @@ def render(e: Explanation) -> str:
 def _unshown(e: Explanation) -> str:
     """A line saying how many of the account's entries matched cleanly and are not kept
     (the source datasets hold them), or "" when every entry is shown."""
-    shown = {"v1": sum(r["v1_serial_no"] is not None for r in e.entries),
-             "v2": sum(r["v2_serial_no"] is not None for r in e.entries)}
-    rest = {system: count - shown[system] for system, count in e.entry_counts
-            if count > shown[system]}
+    kept = {"v1": sum(r["v1_serial_no"] is not None for r in e.entries),
+            "v2": sum(r["v2_serial_no"] is not None for r in e.entries)}
+    rest = {system: count - kept[system] for system, count in e.entry_counts
+            if count > kept[system]}
     if not rest:
         return ""
     parts = " and ".join(f"{n:,} {system}" for system, n in rest.items())
@@ -217,7 +210,7 @@ def _without_scope(finding: dict) -> dict:
 def _cell(value) -> str:
     if value is None:
         return "·"
-    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+    return str(plain(value))
 
 
 def _records(cursor) -> list[dict]:

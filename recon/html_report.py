@@ -18,9 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from recon import charts, queries
 from recon.explain import SIDE_BY_SIDE, explain
+from recon.money import exact, plain, shown
 from recon.monthend import MonthEnd
-from recon.report import money
-from recon.result import DateResult, json_money
+from recon.result import DateResult
 from recon.worklist import AGEING_BUCKETS
 
 TREND_DAYS = 30
@@ -35,22 +35,13 @@ _env = Environment(loader=PackageLoader("recon", "templates"),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _plain(value):
-    """A value as plain JSON: decimals as exact strings, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return value
-
-
 def date_data(con, result: DateResult) -> dict:
     """The data section of a date's report.html (everything the page shows)."""
     d = result.biz_date
     balances = result.balances
     trend = [
         {"biz_date": day.isoformat(), "findings": int(findings),
-         "unexplained": json_money(Decimal(unexplained or "0"))}
+         "unexplained": exact(Decimal(unexplained or "0"))}
         for day, findings, unexplained in con.execute(
             "SELECT biz_date, arg_max(CAST(counts->>'findings_total' AS BIGINT), started_at), "
             "       arg_max(counts->'balances'->>'unexplained_abs', started_at) "
@@ -59,14 +50,14 @@ def date_data(con, result: DateResult) -> dict:
             [d, TREND_DAYS - 1]).fetchall()[::-1]
     ]
     trend.append({"biz_date": d.isoformat(), "findings": result.findings,
-                  "unexplained": json_money(balances.unexplained if balances else None)
+                  "unexplained": exact(balances.unexplained if balances else None)
                   or "0.00"})
     accounts = [explain(con, d, a.account_id, compared=result.compare_fields).as_data()
                 for a in result.top_accounts[:EXPLAINED_ACCOUNTS]]
     cursor = con.execute(queries.query("worklist_for_date").strip().rstrip(";")
                          + f" LIMIT {WORKLIST_ROWS}", {"d": d})
     names = [c[0] for c in cursor.description]
-    rows = [{k: _plain(v) for k, v in zip(names, row, strict=True) if k in WORKLIST_SHOWN}
+    rows = [{k: plain(v) for k, v in zip(names, row, strict=True) if k in WORKLIST_SHOWN}
             for row in cursor.fetchall()]
     return {
         "biz_date": d.isoformat(),
@@ -80,11 +71,11 @@ def date_data(con, result: DateResult) -> dict:
             "accounts_checked": balances.accounts_checked if balances else 0,
             "accounts_differing": balances.accounts_differing if balances else 0,
             "accounts_unexplained": balances.accounts_unexplained if balances else 0,
-            "difference": json_money(balances.difference) if balances else "0.00",
-            "explained": json_money(balances.explained) if balances else "0.00",
-            "unexplained": json_money(balances.unexplained) if balances else "0.00",
+            "difference": exact(balances.difference) if balances else "0.00",
+            "explained": exact(balances.explained) if balances else "0.00",
+            "unexplained": exact(balances.unexplained) if balances else "0.00",
         },
-        "kinds": [{"kind": k.kind, "count": k.count, "abs_impact": json_money(k.abs_impact)}
+        "kinds": [{"kind": k.kind, "count": k.count, "abs_impact": exact(k.abs_impact)}
                   for k in result.kinds],
         "severity": dict(result.severities),
         "trend": trend,
@@ -107,7 +98,7 @@ def render_date(data: dict) -> str:
     }
     return _env.get_template("report.html.j2").render(
         title=f"Reconciliation report — {data['biz_date']}", data=data, figures=figures,
-        side_by_side=SIDE_BY_SIDE, data_json=_json_for_script(data), money=_money_text)
+        side_by_side=SIDE_BY_SIDE, data_json=_json_for_script(data), money=shown)
 
 
 def month_end_data(result: MonthEnd) -> dict:
@@ -128,12 +119,7 @@ def render_month_end(data: dict) -> str:
     }
     return _env.get_template("month_end.html.j2").render(
         title=f"Month-end check — {data['month']}", data=data, figures=figures,
-        data_json=_json_for_script(data), money=_money_text)
-
-
-def _money_text(value) -> str:
-    """A data-section amount (an exact decimal string) as the reports show money."""
-    return "" if value is None or value == "" else money(Decimal(value))
+        data_json=_json_for_script(data), money=shown)
 
 
 def _json_for_script(data: dict) -> str:

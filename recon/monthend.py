@@ -20,7 +20,7 @@ import polars as pl
 from recon import frames, queries
 from recon.contract import SEVERITIES
 from recon.errors import UsageError
-from recon.result import json_money
+from recon.money import exact, shown
 from recon.worklist import AGEING_BUCKETS, AGEING_SQL
 
 FLOW_KEY = ("legal_entity", "biz_type", "direction", "currency")
@@ -183,8 +183,8 @@ class MonthEnd:
         if self.untied_flows:
             reasons.append(
                 f"flows: {len(self.untied_flows)} row(s) do not tie out: " + _some([
-                    f"{f.label()} (v1 {f.v1_count:,} / {f.v1_amount:,.2f}, "
-                    f"v2 {f.v2_count:,} / {f.v2_amount:,.2f})" for f in self.untied_flows]))
+                    f"{f.label()} (v1 {f.v1_count:,} / {shown(f.v1_amount)}, "
+                    f"v2 {f.v2_count:,} / {shown(f.v2_amount)})" for f in self.untied_flows]))
         if not self.active.agree:
             reasons.append(
                 f"active accounts: {len(self.active.only_v1)} only in v1 "
@@ -196,7 +196,7 @@ class MonthEnd:
             unexplained = sum((abs(d.unexplained) for d in self.differing), Decimal(0))
             reasons.append(
                 f"month-end balances: {len(self.differing)} account(s) differ on "
-                f"{self.balances_as_of} (unexplained {unexplained:,.2f}): "
+                f"{self.balances_as_of} (unexplained {shown(unexplained)}): "
                 + _some([d.account_id for d in self.differing]))
         if self.open_p1:
             reasons.append(f"open work: {len(self.open_p1)} P1 item(s) still open: "
@@ -234,10 +234,10 @@ class MonthEnd:
             "flows": [
                 {"legal_entity": f.legal_entity, "biz_type": f.biz_type,
                  "direction": f.direction, "currency": f.currency,
-                 "v1_count": f.v1_count, "v1_amount": json_money(f.v1_amount),
-                 "v2_count": f.v2_count, "v2_amount": json_money(f.v2_amount),
+                 "v1_count": f.v1_count, "v1_amount": exact(f.v1_amount),
+                 "v2_count": f.v2_count, "v2_amount": exact(f.v2_amount),
                  "count_difference": f.count_difference,
-                 "amount_difference": json_money(f.amount_difference), "ties": f.ties}
+                 "amount_difference": exact(f.amount_difference), "ties": f.ties}
                 for f in self.flows],
             "active_accounts": {
                 "v1": self.active.v1, "v2": self.active.v2,
@@ -245,23 +245,23 @@ class MonthEnd:
             "balances_as_of": self.balances_as_of and self.balances_as_of.isoformat(),
             "closing_balances": [
                 {"legal_entity": b.legal_entity, "currency": b.currency,
-                 "v1": {"accounts": b.v1_accounts, "closing": json_money(b.v1_closing)},
-                 "v2": {"accounts": b.v2_accounts, "closing": json_money(b.v2_closing)},
-                 "difference": json_money(b.difference)} for b in self.closing],
+                 "v1": {"accounts": b.v1_accounts, "closing": exact(b.v1_closing)},
+                 "v2": {"accounts": b.v2_accounts, "closing": exact(b.v2_closing)},
+                 "difference": exact(b.difference)} for b in self.closing],
             "differing_accounts": [
                 {"account_id": d.account_id, "kind": d.kind, "currency": d.currency,
                  "severity": d.severity, "status": d.status, "item_id": d.item_id,
-                 "v1_closing": json_money(d.v1_closing), "v2_closing": json_money(d.v2_closing),
-                 "difference": json_money(d.difference), "explained": json_money(d.explained),
-                 "unexplained": json_money(d.unexplained)} for d in self.differing],
-            "balance_totals": {k: json_money(v) for k, v in self.totals().items()},
+                 "v1_closing": exact(d.v1_closing), "v2_closing": exact(d.v2_closing),
+                 "difference": exact(d.difference), "explained": exact(d.explained),
+                 "unexplained": exact(d.unexplained)} for d in self.differing],
+            "balance_totals": {k: exact(v) for k, v in self.totals().items()},
             "open_work": {
                 "items": len(self.open_items),
                 "by_severity_and_age": self.open_by_severity_and_age(),
                 "p1_items": [
                     {"item_id": i["item_id"], "kind": i["kind"], "account_id": i["account_id"],
                      "first_seen": i["first_seen"].isoformat(), "age_days": i["age_days"],
-                     "amount_impact": json_money(i["amount_impact"])} for i in self.open_p1],
+                     "amount_impact": exact(i["amount_impact"])} for i in self.open_p1],
             },
         }
 

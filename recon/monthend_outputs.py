@@ -15,8 +15,9 @@ from pathlib import Path
 import xlsxwriter
 
 from recon import html_report, outputs
+from recon.money import shown
 from recon.monthend import MonthEnd
-from recon.report import cell, money
+from recon.report import cell
 from recon.worklist import AGEING_BUCKETS
 
 REPORT_ROWS = 50   # report.md lists at most this many rows per table; the xlsx has all
@@ -78,14 +79,14 @@ def render(result: MonthEnd) -> str:
     add("| legal_entity | biz_type | dir | ccy | v1 count | v1 amount | v2 count | v2 amount "
         "| Δ count | Δ amount |")
     add("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
-    shown = [f for f in result.flows if f.biz_type in ("DEPOSIT", "WITHDRAW") or not f.ties]
-    for f in shown[:REPORT_ROWS]:
+    listed = [f for f in result.flows if f.biz_type in ("DEPOSIT", "WITHDRAW") or not f.ties]
+    for f in listed[:REPORT_ROWS]:
         mark = "" if f.ties else "**"
         add(f"| {mark}{cell(f.legal_entity or '(none)')}{mark} | {f.biz_type} | {f.direction} "
-            f"| {f.currency} | {f.v1_count:,} | {money(f.v1_amount)} | {f.v2_count:,} | "
-            f"{money(f.v2_amount)} | {mark}{f.count_difference:+,}{mark} | "
-            f"{mark}{money(f.amount_difference)}{mark} |")
-    hidden = len(result.flows) - min(len(shown), REPORT_ROWS)
+            f"| {f.currency} | {f.v1_count:,} | {shown(f.v1_amount)} | {f.v2_count:,} | "
+            f"{shown(f.v2_amount)} | {mark}{f.count_difference:+,}{mark} | "
+            f"{mark}{shown(f.amount_difference)}{mark} |")
+    hidden = len(result.flows) - min(len(listed), REPORT_ROWS)
     if hidden:
         add("")
         add(f"{hidden} more row(s) (other biz types that tie out) are in the spreadsheet.")
@@ -119,14 +120,14 @@ def render(result: MonthEnd) -> str:
         add("|---|---|---:|---:|---:|---:|---:|")
         for b in result.closing:
             add(f"| {cell(b.legal_entity or '(none)')} | {b.currency} | {b.v1_accounts:,} | "
-                f"{money(b.v1_closing)} | {b.v2_accounts:,} | {money(b.v2_closing)} | "
-                f"{money(b.difference)} |")
+                f"{shown(b.v1_closing)} | {b.v2_accounts:,} | {shown(b.v2_closing)} | "
+                f"{shown(b.difference)} |")
         add("")
         totals = result.totals()
         add(f"{len(result.differing):,} account(s) with differing closing balances: "
-            f"difference {money(totals['difference_abs'])}, explained "
-            f"{money(totals['explained_abs'])}, **unexplained "
-            f"{money(totals['unexplained_abs'])}** (Σ of absolute values).")
+            f"difference {shown(totals['difference_abs'])}, explained "
+            f"{shown(totals['explained_abs'])}, **unexplained "
+            f"{shown(totals['unexplained_abs'])}** (Σ of absolute values).")
         if result.differing:
             add("")
             add("| account | kind | ccy | v1 closing | v2 closing | difference | explained "
@@ -134,8 +135,8 @@ def render(result: MonthEnd) -> str:
             add("|---|---|---|---:|---:|---:|---:|---:|---|")
             for d in result.differing[:REPORT_ROWS]:
                 add(f"| `{cell(d.account_id)}` | {d.kind} | {cell(d.currency)} | "
-                    f"{money(d.v1_closing)} | {money(d.v2_closing)} | {money(d.difference)} | "
-                    f"{money(d.explained)} | {money(d.unexplained)} | {d.status} |")
+                    f"{shown(d.v1_closing)} | {shown(d.v2_closing)} | {shown(d.difference)} | "
+                    f"{shown(d.explained)} | {shown(d.unexplained)} | {d.status} |")
     add("")
 
     add("## 5. Open work at month end")
@@ -153,7 +154,7 @@ def render(result: MonthEnd) -> str:
         add("")
         for i in result.open_p1[:REPORT_ROWS]:
             add(f"- `{i['item_id']}` {i['kind']} `{i['account_id']}` "
-                f"{money(i['amount_impact'])}, open {i['age_days']} d")
+                f"{shown(i['amount_impact'])}, open {i['age_days']} d")
     add("")
     return "\n".join(lines)
 

@@ -3,9 +3,8 @@ DateResult (never from a new query)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from recon.contract import KINDS
+from recon.money import shown
 from recon.result import DateResult
 
 
@@ -49,7 +48,7 @@ def render(result: DateResult) -> str:
     for kind in KINDS:
         total = result.kind_total(kind)
         if total.count:
-            add(f"| {kind} | {total.count:,} | {money(total.abs_impact)} |")
+            add(f"| {kind} | {total.count:,} | {shown(total.abs_impact)} |")
     add(f"| **total** | **{result.findings:,}** | |")
     add("")
     if result.severities:
@@ -73,9 +72,9 @@ def render(result: DateResult) -> str:
         add("")
         add("| | Σ \\|amount\\| |")
         add("|---|---:|")
-        add(f"| closing difference | {money(b.difference)} |")
-        add(f"| explained (carried in + entry findings) | {money(b.explained)} |")
-        add(f"| **unexplained (residual)** | **{money(b.unexplained)}** |")
+        add(f"| closing difference | {shown(b.difference)} |")
+        add(f"| explained (carried in + entry findings) | {shown(b.explained)} |")
+        add(f"| **unexplained (residual)** | **{shown(b.unexplained)}** |")
         add("")
 
     if result.top_accounts:
@@ -87,15 +86,15 @@ def render(result: DateResult) -> str:
             add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
             for a in result.top_accounts:
                 add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
-                    f"{money(a.v1_closing)} | {money(a.v2_closing)} | "
-                    f"{money(a.closing_difference)} | {money(a.carried)} | "
-                    f"{money(a.entry_impact)} | {money(a.residual)} |")
+                    f"{shown(a.v1_closing)} | {shown(a.v2_closing)} | "
+                    f"{shown(a.closing_difference)} | {shown(a.carried)} | "
+                    f"{shown(a.entry_impact)} | {shown(a.residual)} |")
         else:
             add("| account | currency | findings | Σ amount_impact |")
             add("|---|---|---:|---:|")
             for a in result.top_accounts:
                 add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
-                    f"{money(a.entry_impact)} |")
+                    f"{shown(a.entry_impact)} |")
         add("")
 
     if result.samples:
@@ -110,7 +109,7 @@ def render(result: DateResult) -> str:
             for r in rows:
                 add("| " + " | ".join(cell(r[k]) for k in (
                     "item_id", "severity", "account_id", "v1_serial_no", "v2_serial_no",
-                    "field", "v1_value", "v2_value")) + f" | {money(r['amount_impact'])} | "
+                    "field", "v1_value", "v2_value")) + f" | {shown(r['amount_impact'])} | "
                     f"{cell(r['suggested_action'])} |")
             add("")
 
@@ -127,8 +126,6 @@ def render(result: DateResult) -> str:
     return "\n".join(lines)
 
 
-def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
 
 
 def cell(value) -> str:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from recon.contract import KINDS, SEVERITIES
+from recon.money import exact
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,8 @@ class DateResult:
             "rows_matched": self.v1.rows_matched,
             "rejected": self.rejected,
             "findings": self.findings,
-            "abs_impact": f"{sum(k.abs_impact for k in self.kinds):.2f}",
-            "unexplained": (f"{self.balances.unexplained:.2f}"
+            "abs_impact": exact(sum((k.abs_impact for k in self.kinds), Decimal("0.00"))),
+            "unexplained": (exact(self.balances.unexplained)
                             if self.balances is not None else None),
         }
 
@@ -171,9 +172,9 @@ class DateResult:
                 "accounts_checked": b.accounts_checked,
                 "accounts_differing": b.accounts_differing,
                 "accounts_unexplained": b.accounts_unexplained,
-                "difference_abs": json_money(b.difference),
-                "explained_abs": json_money(b.explained),
-                "unexplained_abs": json_money(b.unexplained),
+                "difference_abs": exact(b.difference),
+                "explained_abs": exact(b.explained),
+                "unexplained_abs": exact(b.unexplained),
             }
         return {
             "biz_date": self.biz_date.isoformat(),
@@ -189,7 +190,7 @@ class DateResult:
             "skipped_fields": list(self.skipped_fields),
             "findings_total": self.findings,
             "findings": {k: self.kind_total(k).count for k in KINDS},
-            "abs_impact": {k: json_money(self.kind_total(k).abs_impact) for k in KINDS},
+            "abs_impact": {k: exact(self.kind_total(k).abs_impact) for k in KINDS},
             "severity": dict(self.severities),
             "status": dict(self.statuses),
             "resolved_by_this_run": self.resolved,
@@ -200,6 +201,3 @@ class DateResult:
             ],
         }
 
-
-def json_money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"

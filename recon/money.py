@@ -1,0 +1,29 @@
+"""How money is written, in one place. Amounts are Decimal end to end; these only say
+how a Decimal becomes text: `shown` for people (reports, the terminal), `exact` for
+data (JSON, CSV), `plain` for any value of a JSON data section."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def shown(value: Decimal | str | None) -> str:
+    """1,234,567.80 — grouped, two places; "" for none. A decimal string is read exactly."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value) if isinstance(value, str) else value:,.2f}"
+
+
+def exact(value: Decimal | None) -> str | None:
+    """1234567.80 — the exact amount as text; None stays None."""
+    return None if value is None else f"{value:.2f}"
+
+
+def plain(value):
+    """A value as plain JSON: decimals as exact strings, dates and times as ISO text,
+    anything else as it is."""
+    if isinstance(value, Decimal):
+        return exact(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return value
