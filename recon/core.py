@@ -14,13 +14,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
-from recon import outputs, queries, worklist
+from recon import outputs, queries, summarize
 from recon.audit import run_audits
 from recon.config import Config
-from recon.contract import ENTRY_RULES, KINDS
+from recon.contract import ENTRY_RULES
 from recon.engines import engine_for
 from recon.engines.duckdb import DuckDBEngine
 from recon.errors import InternalError, ReconError
@@ -33,10 +32,7 @@ from recon.load import (
 )
 from recon.match import MatchCounts, match_entries
 from recon.result import (
-    AccountDiff,
-    BalanceTotals,
     DateResult,
-    KindTotal,
     SystemCounts,
 )
 from recon.sources import Inputs
@@ -179,9 +175,8 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         engine.finish(biz_date)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
-        queries.run(con, "finalize_findings",
-                {"d": biz_date, "run_id": run_id, "p1": config.p1_amount,
-                 "p2": config.p2_amount})
+        queries.run(con, "finalize_findings", {"d": biz_date, "run_id": run_id,
+                                               "p1": config.p1_amount, "p2": config.p2_amount})
         queries.run(con, "daily_aggregates", {"d": biz_date})
         systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
         stage.rows = con.execute("SELECT count(*) FROM findings WHERE biz_date = ?",
@@ -194,36 +189,14 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
             "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
             [run_id],
         ).fetchone()[0]
-        result = DateResult(
-            biz_date=biz_date,
-            run_id=run_id,
-            started_at=started,
-            finished_at=utcnow(),
-            v1=systems["v1"],
-            v2=systems["v2"],
-            compare_fields=fields,
-            skipped_fields=skipped,
-            kinds=_kind_totals(con, biz_date),
-            severities=tuple(con.execute(
-                "SELECT severity, count(*) FROM findings WHERE biz_date = ? "
-                "GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
-            statuses=tuple(con.execute(
-                "SELECT w.status, count(*) FROM findings f JOIN worklist w USING (item_id) "
-                "WHERE f.biz_date = ? GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
-            rejects_by_reason=tuple(con.execute(
-                "SELECT system, reason, count(*) FROM rejects WHERE biz_date = ? "
-                "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [biz_date]).fetchall()),
-            top_accounts=_top_accounts(con, biz_date),
-            samples=_samples(con, biz_date),
-            resolved=resolved,
-            balances=_balance_totals(con, biz_date),
-            ageing=worklist.ageing(con, biz_date),
-            out_dir=str(request.out_dir / biz_date.isoformat()),
-            engine=engine.name,
-        )
+        result = summarize.date_result(
+            con, biz_date, run_id=run_id, started=started, systems=systems,
+            compare_fields=fields, skipped_fields=skipped, resolved=resolved,
+            out_dir=str(request.out_dir / biz_date.isoformat()), engine=engine.name)
         stage.rows = result.findings
     with stages.stage("outputs") as stage:
-        staging = outputs.write(con, result, request.out_dir, run_id, html=config.html)
+        page = summarize.date_page(con, result) if config.html else None
+        staging = outputs.write(con, result, page, request.out_dir, run_id)
         stage.rows = result.findings
     inputs = {f"{s}/{stats.dataset}": stats.fingerprints()
               for s in loads for stats in (loads[s], balance_loads[s])}
@@ -266,45 +239,6 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
         balance_rows_read=balance_loads[system].rows_read,
         balance_rows_rejected=balance_loads[system].rows_rejected,
     ) for system in ("v1", "v2")}
-
-
-def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
-    rows = con.execute(
-        "SELECT kind, count(*), CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) "
-        "FROM findings WHERE biz_date = ? GROUP BY kind ORDER BY kind",
-        [biz_date],
-    ).fetchall()
-    return tuple(KindTotal(kind, n, Decimal(total)) for kind, n, total in rows)
-
-
-def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
-    rows = queries.run(con, "account_differences", {"d": biz_date, "limit": TOP_ACCOUNTS})
-    return tuple(AccountDiff(*row) for row in rows.fetchall())
-
-
-def _balance_totals(con, biz_date: date) -> BalanceTotals:
-    checked, differing, unexplained, difference, explained, residual = queries.run(
-        con, "balance_totals", {"d": biz_date}).fetchone()
-    return BalanceTotals(checked, differing, unexplained, Decimal(difference),
-                         Decimal(explained), Decimal(residual))
-
-
-def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:
-    cursor = con.execute(
-        "SELECT * EXCLUDE (rn) FROM ("
-        "  SELECT kind, item_id, severity, account_id, v1_serial_no, v2_serial_no, field, "
-        "         v1_value, v2_value, amount_impact, residual, suggested_action, "
-        "         row_number() OVER (PARTITION BY kind "
-        "           ORDER BY severity, abs(amount_impact) DESC, account_id, item_id) AS rn "
-        "  FROM findings WHERE biz_date = ?) WHERE rn <= ? ORDER BY kind, rn",
-        [biz_date, SAMPLE_ROWS],
-    )
-    names = [d[0] for d in cursor.description]
-    grouped: dict[str, list[dict]] = {}
-    for row in cursor.fetchall():
-        record = dict(zip(names, row, strict=True))
-        grouped.setdefault(record["kind"], []).append(record)
-    return tuple((kind, tuple(grouped[kind])) for kind in KINDS if kind in grouped)
 
 
 def utcnow() -> datetime:

@@ -16,74 +16,15 @@ from decimal import Decimal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from recon import charts, queries
-from recon.explain import SIDE_BY_SIDE, explain
-from recon.money import exact, plain, shown
+from recon import charts
+from recon.explain import SIDE_BY_SIDE
+from recon.money import shown
 from recon.monthend import MonthEnd
-from recon.result import DateResult
 from recon.worklist import AGEING_BUCKETS
-
-TREND_DAYS = 30
-EXPLAINED_ACCOUNTS = 5
-WORKLIST_ROWS = 5000          # the page's table; the full list is worklist.csv
-WORKLIST_SHOWN = ("item_id", "kind", "severity", "status", "account_id", "v1_serial_no",
-                  "v2_serial_no", "field", "v1_value", "v2_value", "amount_impact", "residual",
-                  "fix_side", "first_seen", "suggested_action")
 
 _env = Environment(loader=PackageLoader("recon", "templates"),
                    autoescape=select_autoescape(["html", "j2"]),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-def date_data(con, result: DateResult) -> dict:
-    """The data section of a date's report.html (everything the page shows)."""
-    d = result.biz_date
-    balances = result.balances
-    trend = [
-        {"biz_date": day.isoformat(), "findings": int(findings),
-         "unexplained": exact(Decimal(unexplained or "0"))}
-        for day, findings, unexplained in con.execute(
-            "SELECT biz_date, arg_max(CAST(counts->>'findings_total' AS BIGINT), started_at), "
-            "       arg_max(counts->'balances'->>'unexplained_abs', started_at) "
-            "FROM runs WHERE status = 'succeeded' AND biz_date < ? "
-            "GROUP BY biz_date ORDER BY biz_date DESC LIMIT ?",
-            [d, TREND_DAYS - 1]).fetchall()[::-1]
-    ]
-    trend.append({"biz_date": d.isoformat(), "findings": result.findings,
-                  "unexplained": exact(balances.unexplained if balances else None)
-                  or "0.00"})
-    accounts = [explain(con, d, a.account_id, compared=result.compare_fields).as_data()
-                for a in result.top_accounts[:EXPLAINED_ACCOUNTS]]
-    cursor = con.execute(queries.query("worklist_for_date").strip().rstrip(";")
-                         + f" LIMIT {WORKLIST_ROWS}", {"d": d})
-    names = [c[0] for c in cursor.description]
-    rows = [{k: plain(v) for k, v in zip(names, row, strict=True) if k in WORKLIST_SHOWN}
-            for row in cursor.fetchall()]
-    return {
-        "biz_date": d.isoformat(),
-        "verdict": result.verdict,
-        "headline": {
-            "entries_v1": result.v1.rows_read,
-            "entries_v2": result.v2.rows_read,
-            "matched": result.v1.rows_matched,
-            "findings": result.findings,
-            "rejected": result.rejected,
-            "accounts_checked": balances.accounts_checked if balances else 0,
-            "accounts_differing": balances.accounts_differing if balances else 0,
-            "accounts_unexplained": balances.accounts_unexplained if balances else 0,
-            "difference": exact(balances.difference) if balances else "0.00",
-            "explained": exact(balances.explained) if balances else "0.00",
-            "unexplained": exact(balances.unexplained) if balances else "0.00",
-        },
-        "kinds": [{"kind": k.kind, "count": k.count, "abs_impact": exact(k.abs_impact)}
-                  for k in result.kinds],
-        "severity": dict(result.severities),
-        "trend": trend,
-        "ageing": [{"bucket": b, "items": n} for b, n in result.ageing],
-        "accounts": accounts,
-        "worklist": {"total": result.findings, "shown": len(rows), "columns":
-                     [c for c in WORKLIST_SHOWN if c in names], "rows": rows},
-    }
 
 
 def render_date(data: dict) -> str:

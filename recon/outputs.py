@@ -19,18 +19,20 @@ from recon.result import DateResult
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def write(con, result: DateResult, out_dir: Path, run_id: str, *, html: bool = True) -> Path:
+def write(con, result: DateResult, page: dict | None, out_dir: Path, run_id: str) -> Path:
+    """The date's files in a staging folder; report.html from `page` (its data section),
+    none when page is None ([outputs] html = false)."""
     staging = Path(out_dir) / f".{result.biz_date.isoformat()}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=False)
     try:
-        _write_files(con, result, staging, html=html)
+        _write_files(con, result, page, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging
 
 
-def _write_files(con, result: DateResult, staging: Path, *, html: bool) -> None:
+def _write_files(con, result: DateResult, page: dict | None, staging: Path) -> None:
     params = {"d": result.biz_date}
     worklist = queries.query("worklist_for_date")
     _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
@@ -42,11 +44,10 @@ def _write_files(con, result: DateResult, staging: Path, *, html: bool) -> None:
         json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (staging / "report.md").write_text(report.render(result), encoding="utf-8")
-    if html:
+    if page is not None:
         from recon import html_report  # matplotlib and Jinja2: imported only when used
 
-        (staging / "report.html").write_text(
-            html_report.render_date(html_report.date_data(con, result)), encoding="utf-8")
+        (staging / "report.html").write_text(html_report.render_date(page), encoding="utf-8")
 
 
 def publish(staging: Path, final: Path) -> Path:
