@@ -90,9 +90,9 @@ def test_malformed_csv_lines_are_rejected_and_rows_keep_their_numbers(ledgers):
     ledgers.entries("v2", GOOD[:1])
     run = ledgers.diff()
     assert only_reasons(run) == [
-        (2, "malformed CSV row: missing columns"),
+        (2, "malformed CSV row: too few fields (3, the header has 11)"),
         (3, "unparseable amount"),
-        (4, "malformed CSV row: too many columns"),
+        (4, "malformed CSV row: too many fields (12, the header has 11)"),
         (5, "amount has more than 2 decimals"),
     ]
     v1 = run.summary()["systems"]["v1"]

@@ -12,9 +12,10 @@ import duckdb
 
 from recon import queries
 from recon.errors import InputError, first_line
-from recon.sources import Location, OpenedFile, SourceFile
+from recon.sources import Location, OpenedFile, SourceFile, csvfile
 from recon.sources.files import partition_files
 
+MAX_CSV_LINE = 64 << 20   # bytes; DuckDB's CSV reader allocates its buffers by it
 CREATED = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(TABLE|VIEW)\s+"
                      r"([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
@@ -107,46 +108,115 @@ class DuckDBEngine:
 
     def open_source(self, source: SourceFile, index: int, temp_name: str,
                     biz_date: date) -> OpenedFile:
-        """Describe one file and give the relation to select it from.
+        """One CSV file, its rows counted by its lines (recon/sources/csvfile.py).
 
-        CSV is read once, as text, into a temp table that numbers its rows in file
-        order; rows DuckDB cannot split into the header's columns land in a rejects
-        table."""
-        path = str(source.path)
+        One pass over the file's lines checks that each is one good record of the
+        header's width. If all are, DuckDB's CSV reader parses the file (and must return
+        as many rows as there are lines); else the lines are kept in a temp table, the
+        records spanning lines are settled, every bad line goes to the rejects table
+        with its line number, and the good records are split here."""
+        names = csvfile.header(source.path)
+        pattern = csvfile.record_regex(len(names))
+        lines = anomalies = 0
+        for _ in self._line_chunks(source):
+            counted, bad = self.con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE NOT COALESCE("
+                "regexp_full_match(try(decode(line)), $pat), false)) "
+                "FROM csv_chunk WHERE n > 1", {"pat": pattern}).fetchone()
+            lines, anomalies = lines + counted, anomalies + bad
+        if not anomalies:
+            parsed = self._parse_csv(source, temp_name, lines)
+            if parsed is not None:
+                return parsed
+        return self._split_csv(source, temp_name, names, pattern)
+
+    def _line_chunks(self, source: SourceFile):
+        """The file's lines in chunks, each registered as the view csv_chunk while the
+        caller works on it."""
         try:
-            if source.format == "parquet":
-                relation = (f"read_parquet({queries.literal(path)}, file_row_number = true, "
-                            f"hive_partitioning = false)")
-                described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}")
-                columns = {name: typ for name, typ, *_ in described.fetchall()}
-                columns.pop("file_row_number", None)
-                return OpenedFile(source, relation, columns, None)
-            self._created.update({temp_name: "TABLE", f"{temp_name}_scans": "TABLE",
-                                  f"{temp_name}_rejects": "TABLE"})
+            for chunk in csvfile.line_chunks(source.path):
+                self.con.complete()   # no unfinished result may stand while registering
+                self.con.register("csv_chunk", chunk)
+                try:
+                    yield chunk
+                finally:
+                    self.con.complete()
+                    self.con.unregister("csv_chunk")
+        except OSError as exc:
+            raise InputError(f"cannot read csv file: {exc.strerror or exc}",
+                             str(source.path)) from None
+
+    def _parse_csv(self, source: SourceFile, temp_name: str, lines: int
+                   ) -> OpenedFile | None:
+        """A file whose every line is a good record, parsed by DuckDB's CSV reader; None
+        if the reader does not return one row per line (the caller splits it itself)."""
+        self._created[temp_name] = "TABLE"
+        try:
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {temp_name} AS "
-                f"SELECT *, row_number() OVER () AS __ordinal "
+                f"SELECT *, row_number() OVER () AS file_row_number "
                 f"FROM read_csv($p, header = true, all_varchar = true, delim = ',', "
                 f"quote = '\"', escape = '\"', parallel = false, hive_partitioning = false, "
-                f"store_rejects = true, rejects_table = {queries.literal(temp_name + '_rejects')}, "
-                f"rejects_scan = {queries.literal(temp_name + '_scans')})",
-                {"p": path},
-            )
-        except duckdb.Error as exc:
-            raise InputError(f"cannot read {source.format} file: {first_line(exc)}",
-                             path) from None
+                f"max_line_size = {MAX_CSV_LINE})",
+                {"p": str(source.path)})
+        except duckdb.Error:
+            return None
+        if self.con.execute(f"SELECT count(*) FROM {temp_name}").fetchone()[0] != lines:
+            return None
         described = self.con.execute(f"DESCRIBE {temp_name}").fetchall()
-        columns = {name: typ for name, typ, *_ in described if name != "__ordinal"}
-        # CSV data rows are numbered 1.. in file order; a row DuckDB rejected as
-        # malformed keeps its number, so the rows after it are shifted past it.
-        relation = (
-            f"(SELECT t.*, t.__ordinal + (SELECT count(*) FROM "
-            f"(SELECT line - 1 - row_number() OVER (ORDER BY line) AS before "
-            f"FROM (SELECT DISTINCT line FROM {temp_name}_rejects)) r "
-            f"WHERE r.before < t.__ordinal) AS file_row_number "
-            f"FROM {temp_name} t)"
-        )
-        return OpenedFile(source, relation, columns, f"{temp_name}_rejects")
+        columns = {name: typ for name, typ, *_ in described if name != "file_row_number"}
+        return OpenedFile(source, temp_name, columns, None)
+
+    def _split_csv(self, source: SourceFile, t: str, names: list[str], pattern: str
+                   ) -> OpenedFile:
+        """A file with bad lines: every line kept with its shape (NULL when it is a good
+        record), records spanning lines joined, bad lines rejected, good ones split."""
+        for suffix in ("", "_lines", "_spans", "_rejects"):
+            self._created[t + suffix] = "TABLE"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {t}_lines "
+                         f"(n BIGINT, text VARCHAR, shape VARCHAR)")
+        for _ in self._line_chunks(source):
+            self.con.execute(
+                f"INSERT INTO {t}_lines "
+                f"SELECT n, CASE WHEN s IS NULL THEN CAST(line AS VARCHAR) ELSE "
+                f"rtrim(rtrim(s, chr(10)), chr(13)) END AS text, "
+                f"CASE WHEN s IS NULL THEN 'not UTF-8' "
+                f"WHEN regexp_full_match(s, $pat) THEN NULL "
+                f"WHEN rtrim(rtrim(s, chr(10)), chr(13)) = '' THEN 'blank' "
+                f"WHEN (length(s) - length(replace(s, '\"', ''))) % 2 = 1 THEN 'odd' "
+                f"ELSE 'bad' END AS shape "
+                f"FROM (SELECT n, line, try(decode(line)) AS s FROM csv_chunk WHERE n > 1)",
+                {"pat": pattern})
+        odd = self.con.execute(f"SELECT n, text FROM {t}_lines WHERE shape = 'odd' "
+                               f"ORDER BY n").fetchall()
+        spans, unclosed = csvfile.pair_records(
+            odd, lambda a, b: [text or "" for (text,) in self.con.execute(
+                f"SELECT text FROM {t}_lines WHERE n BETWEEN ? AND ? ORDER BY n",
+                [a, b]).fetchall()], len(names))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {t}_spans "
+                         f"(first BIGINT, last BIGINT, text VARCHAR)")
+        if spans:
+            self.con.executemany(f"INSERT INTO {t}_spans VALUES (?, ?, ?)", spans)
+        inside = (f"EXISTS (SELECT 1 FROM {t}_spans s WHERE l.n BETWEEN s.first AND s.last)")
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {t}_rejects AS "
+            f"SELECT n AS line, CASE shape WHEN 'bad' THEN "
+            f"{csvfile.shape_sql('text', len(names))} ELSE shape END AS error_type, "
+            f"text AS csv_line FROM {t}_lines l "
+            f"WHERE shape IN ('bad', 'not UTF-8') AND NOT {inside}")
+        if unclosed:
+            self.con.executemany(f"INSERT INTO {t}_rejects VALUES (?, 'unclosed quote', ?)",
+                                 unclosed)
+        values = ", ".join(f"{csvfile.value_sql(f'f[{i + 1}]')} AS {queries.ident(name)}"
+                           for i, name in enumerate(names))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {t} AS "
+            f"SELECT {values}, n - 1 AS file_row_number FROM ("
+            f"  SELECT n, {csvfile.fields_sql('text')} AS f FROM ("
+            f"    SELECT n, text FROM {t}_lines l WHERE shape IS NULL AND NOT {inside}"
+            f"    UNION ALL SELECT first, text FROM {t}_spans))")
+        self.drop(f"{t}_lines", f"{t}_spans")
+        return OpenedFile(source, t, dict.fromkeys(names, "VARCHAR"), f"{t}_rejects")
 
     # -- running statements -------------------------------------------------------------
 

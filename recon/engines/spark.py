@@ -20,9 +20,15 @@ from recon import queries
 from recon.config import Config
 from recon.engines import DATE_TABLES, STATE_TABLES
 from recon.errors import ConfigError, InputError, first_line
-from recon.sources import Location, OpenedFile, SourceFile, Table
+from recon.sources import Location, OpenedFile, SourceFile, Table, csvfile
 from recon.sources.files import partition_files
 from recon.sources.metastore import table_source
+
+
+# csvfile.LINE for Java's regex engine, whose * over an alternation recurses once per
+# repetition (a long line overflows the stack): possessive quantifiers instead.
+_JAVA_FIELD = r'(?:"(?:[^"]++|"")*+"|[^,"]*+)'
+JAVA_LINE = rf"^{_JAVA_FIELD}(?:,{_JAVA_FIELD})*+$"
 
 
 class HadoopFileSystem:
@@ -125,20 +131,35 @@ class SparkEngine:
             raise InputError("cannot read csv file: no header row", path)
         lines = numbered_lines(self.spark, path)
         header = next(csv.reader([first[0].lstrip("\ufeff")]))
+        width = len(header)
         columns = {name: "VARCHAR" for name in header}
-        # Fields outside quotes are separated by commas; quoted text ("" inside) is removed
-        # before they are counted.
-        fields = F.size(F.split(F.regexp_replace("value", r'"([^"]|"")*"', ""), ",", -1))
-        data = lines.where("line_no > 0").withColumn("fields", fields)
+        # The rules of recon/sources/csvfile.py, line by line: a blank line is no row;
+        # bytes that are not UTF-8 (read as U+FFFD), an odd number of quotes (a quoted
+        # field spanning lines is not joined here), bad quoting or another number of
+        # fields than the header's make the line malformed.
+        value = F.regexp_replace("value", "\r$", "")
+        stripped = F.regexp_replace(value, csvfile.QUOTED, "")
+        fields = F.length(stripped) - F.length(F.regexp_replace(stripped, ",", "")) + 1
+        quotes = F.length(value) - F.length(F.regexp_replace(value, '"', ""))
+        shape = (F.when(F.instr(value, "\ufffd") > 0, F.lit("not UTF-8"))
+                 .when(quotes % 2 == 1, F.lit("unclosed quote"))
+                 .when(~value.rlike(JAVA_LINE), F.lit("bad quoting"))
+                 .when(fields > width, F.concat(F.lit("too many fields ("),
+                                                fields.cast("string"),
+                                                F.lit(f", the header has {width})")))
+                 .when(fields < width, F.concat(F.lit("too few fields ("),
+                                                fields.cast("string"),
+                                                F.lit(f", the header has {width})"))))
+        data = (lines.where("line_no > 0").withColumn("value", value)
+                .where(F.col("value") != "").withColumn("shape", shape))
         schema = ", ".join(f"{spark_ident(name)} STRING" for name in header)
-        rows = (data.where(F.col("fields") == len(header))
+        rows = (data.where(F.col("shape").isNull())
                 .select(F.from_csv("value", schema).alias("row"),
                         F.col("line_no").alias("file_row_number"))
                 .select("row.*", "file_row_number"))
-        malformed = (data.where(F.col("fields") != len(header))
+        malformed = (data.where(F.col("shape").isNotNull())
                      .select((F.col("line_no") + 1).alias("line"),
-                             F.when(F.col("fields") > len(header), "TOO MANY COLUMNS")
-                             .otherwise("MISSING COLUMNS").alias("error_type"),
+                             F.col("shape").alias("error_type"),
                              F.col("value").alias("csv_line")))
         self._view(rows, temp_name)
         self._view(malformed, f"{temp_name}_rejects")
