@@ -202,6 +202,9 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
     config = with_overrides(config, threads=threads, memory_limit=memory_limit,
                             temp_directory=temp_directory, engine=engine, html=html,
                             tables=with_tables(config, v1=v1_table, v2=v2_table))
+    if v1_dir and v2_dir and Path(v1_dir).resolve() == Path(v2_dir).resolve():
+        click.echo(f"recon: warning: --v1 and --v2 are the same directory ({v1_dir}): "
+                   f"the ledger is compared with itself", err=True)
     codes = []
 
     def report_line(result: DateResult) -> None:
@@ -370,8 +373,12 @@ def _log_to(path: str | None):
     if not path:
         yield lambda line: click.echo(line, err=True)
         return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise UsageError(f"cannot write the log: {exc.strerror or exc}", path) from None
+    with handle:
         def log(line: str) -> None:
             handle.write(line + "\n")
             handle.flush()

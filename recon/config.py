@@ -157,8 +157,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
 
     compare = _table(raw, "compare", where)
     _no_unknown(compare, {"fields", "ignore"}, "compare.", where)
-    fields = list(compare.get("fields", DEFAULT_COMPARE_FIELDS))
-    ignore = set(compare.get("ignore", ()))
+    fields = _names(compare.get("fields", list(DEFAULT_COMPARE_FIELDS)), "compare.fields", where)
+    ignore = set(_names(compare.get("ignore", []), "compare.ignore", where))
     for name in [*fields, *ignore]:
         if name not in COMPARABLE_FIELDS:
             raise ConfigError(
@@ -178,14 +178,12 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     duck = _table(raw, "duckdb", where)
     _no_unknown(duck, {"threads", "memory_limit", "temp_directory"}, "duckdb.", where)
     threads = duck.get("threads")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ConfigError("duckdb.threads must be a positive whole number", where)
+    if threads is not None:
+        threads = _whole(threads, "duckdb.threads", 1, where)
 
     nightly = _table(raw, "nightly", where)
     _no_unknown(nightly, {"catch_up_days"}, "nightly.", where)
-    catch_up = nightly.get("catch_up_days", 7)
-    if not isinstance(catch_up, int) or catch_up < 0:
-        raise ConfigError("nightly.catch_up_days must be a whole number ≥ 0", where)
+    catch_up = _whole(nightly.get("catch_up_days", 7), "nightly.catch_up_days", 0, where)
 
     out = _table(raw, "outputs", where)
     _no_unknown(out, {"html"}, "outputs.", where)
@@ -208,9 +206,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     for key, value in spark_conf.items():
         if not isinstance(value, str | int | bool):
             raise ConfigError(f"spark.conf.{key} must be a string, number or boolean", where)
-    partitions = spark.get("shuffle_partitions", 4)
-    if not isinstance(partitions, int) or partitions < 1:
-        raise ConfigError("spark.shuffle_partitions must be a positive whole number", where)
+    partitions = _whole(spark.get("shuffle_partitions", 4), "spark.shuffle_partitions", 1,
+                        where)
 
     return Config(
         column_maps=MappingProxyType(maps),
@@ -245,6 +242,19 @@ def _no_unknown(table: dict, known: set[str], prefix: str, where: str) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"unknown key '{prefix}{unknown[0]}'", where)
+
+
+def _names(value: Any, key: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of column names, e.g. [\"currency\"]", where)
+    return value
+
+
+def _whole(value: Any, key: str, minimum: int, where: str) -> int:
+    # TOML's true and false are not numbers (in Python, bool is an int)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{key} must be a whole number ≥ {minimum}", where)
+    return value
 
 
 def _decimal(value: Any, key: str, where: str) -> Decimal:

@@ -47,6 +47,8 @@ BALANCE_RULES = (
     Rule("currency", "text", True),
 )
 RULES = {"entries": ENTRY_RULES, "balances": BALANCE_RULES}
+# The columns that identify an entry: text in every source (an integer loses zeros).
+KEY_COLUMNS = ("serial_no", "account_id")
 ENTRY_COLUMNS = tuple(r.column for r in ENTRY_RULES)
 BALANCE_COLUMNS = tuple(r.column for r in BALANCE_RULES)
 

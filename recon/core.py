@@ -28,6 +28,7 @@ from recon.load import (
     LoadStats,
     ScannedEntries,
     load_balances,
+    reading,
     scan_entries,
 )
 from recon.match import MatchCounts, match_entries
@@ -160,8 +161,9 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
     skipped = tuple(f for f in config.compare_fields if f not in fields)
 
     with stages.stage("match") as stage:
-        engine.run("day_accounts", {}, v1=scans["v1"].scan, v2=scans["v2"].scan)
-        counts = match_entries(engine, biz_date, fields, scans["v1"], scans["v2"])
+        with reading(engine, loads["v1"].files + loads["v2"].files):
+            engine.run("day_accounts", {}, v1=scans["v1"].scan, v2=scans["v2"].scan)
+            counts = match_entries(engine, biz_date, fields, scans["v1"], scans["v2"])
         stage.rows = loads["v1"].rows_loaded + loads["v2"].rows_loaded
         stage.detail = f"{counts.matched:,} pairs on {engine.name}, {counts.kept:,} kept"
     with stages.stage("balances") as stage:
@@ -169,9 +171,10 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         for system, scan in scans.items():
             engine.run("insert_evidence", {"d": biz_date, "s": system}, files=scan.files)
             if config.keep_entries == "all":
-                engine.run("insert_entries", {"d": biz_date, "s": system,
-                                              "stride": FILE_STRIDE},
-                           valid=scan.valid, files=scan.files)
+                with reading(engine, loads[system].files):
+                    engine.run("insert_entries", {"d": biz_date, "s": system,
+                                                  "stride": FILE_STRIDE},
+                               valid=scan.valid, files=scan.files)
         engine.finish(biz_date)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:

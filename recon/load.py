@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from recon import queries
 from recon.config import Config
-from recon.contract import RULES, Rule
-from recon.errors import InputError, InternalError
+from recon.contract import KEY_COLUMNS, RULES, Rule
+from recon.errors import InputError, InternalError, ReconError
 from recon.sources import Location, OpenedFile, SourceFile
 
 AMOUNT_RE = r"[0-9]{1,16}(\.[0-9]{1,2})?"
@@ -27,6 +28,8 @@ MONEY_RE = r"-?[0-9]{1,16}(\.[0-9]{1,2})?"
 NEGATIVE_RE = r"-[0-9]+(\.[0-9]+)?"
 TOO_PRECISE_RE = r"-?[0-9]+\.[0-9]{3,}"
 TOO_LARGE_RE = r"-?[0-9]{17,}(\.[0-9]+)?"
+ZERO_RE = r"-0{1,16}(\.0{1,2})?"                   # -0.00 is zero, not negative
+EXPONENT_RE = r"[-+]?[0-9]*\.?[0-9]+[eE][-+]?[0-9]+"  # 1.5e16: a float written out
 FILE_STRIDE = 1 << 32  # entry_id = file_index * FILE_STRIDE + source_row
 
 
@@ -99,6 +102,19 @@ def _open(engine, *, system: str, dataset: str, location: Location, biz_date: da
     return stage, files, opened, frozenset(present)
 
 
+@contextmanager
+def reading(engine, files):
+    """A pass through the inputs' rows: a failure there that is a file the engine
+    cannot read through (a corrupt page behind an intact footer) is an input error
+    naming the file; any other failure stays what it is."""
+    try:
+        yield
+    except ReconError:
+        raise
+    except Exception as exc:
+        raise engine.read_error(files, exc) from None
+
+
 def _malformed(engine, opened, where: dict) -> dict[int, int]:
     """Write the CSV lines that could not be split into their header's columns to
     rejects; return how many there were, by the file's place in the partition."""
@@ -128,7 +144,9 @@ def load_balances(engine, *, system: str, location: Location, biz_date: date,
     stage, files, opened, present = _open(engine, system=system, dataset="balances",
                                           location=location, biz_date=biz_date,
                                           config=config)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_rows AS SELECT * FROM {stage}", {})
+    with reading(engine, files):
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_rows AS SELECT * FROM {stage}",
+                       {})
     engine.run("reject_duplicate_balances", {}, stage=f"{stage}_rows")
     engine.clear("balances", system, biz_date)
     where = {"d": biz_date, "s": system, "ds": "balances"}
@@ -162,7 +180,8 @@ def scan_entries(engine, *, system: str, location: Location, biz_date: date,
     stage, files, opened, present = _open(engine, system=system, dataset="entries",
                                           location=location, biz_date=biz_date,
                                           config=config)
-    engine.run("entry_aggregates", {}, scan=stage, latest_entity=engine.latest_entity)
+    with reading(engine, files):
+        engine.run("entry_aggregates", {}, scan=stage, latest_entity=engine.latest_entity)
     ((rows, rejected, loaded),) = engine.query(
         f"SELECT COALESCE(sum(rows_read), 0), COALESCE(sum(rejected), 0), "
         f"COALESCE(sum(entries), 0) FROM {stage}_accounts")
@@ -211,6 +230,7 @@ def _file_select(file: OpenedFile, rules: tuple[Rule, ...], system: str, biz_dat
                 raise InputError(f"missing required column '{rule.column}'{mapped}", path)
             values.append(f"CAST(NULL AS {SQL_TYPES[rule.kind]}) AS {queries.ident(rule.column)}")
             continue
+        _check_type(rule, src_name, columns[src_name], path)
         value, reason = _column_sql(rule, f"src.{queries.ident(src_name)}", columns[src_name])
         values.append(f"{value} AS {queries.ident(rule.column)}")
         if reason:
@@ -247,6 +267,34 @@ def _raw_fields(columns: dict[str, str]) -> str:
     )
 
 
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                 "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+TEXT_TYPES = ("VARCHAR",)
+
+
+def _check_type(rule: Rule, src_name: str, src_type: str, path: str) -> None:
+    """A column whose type cannot hold its contract type exactly is an input error
+    (docs/interface.md, "Bad input"): money must be DECIMAL with at most 2 decimals, an
+    integer or text, never floating point (it would be rounded); the keys must be text
+    (an integer loses leading zeros)."""
+    kind = src_type.upper()
+    named = f"column '{rule.column}'" + (f" ('{src_name}')" if src_name != rule.column else "")
+    if rule.kind in ("amount", "money"):
+        decimal = _decimal_type(kind)
+        if kind in ("FLOAT", "DOUBLE", "REAL") or kind.startswith("FLOAT"):
+            raise InputError(f"{named} is floating point ({src_type}): money must be "
+                             f"DECIMAL(p,2), an integer or text, never rounded", path)
+        if decimal is not None and decimal[1] > 2:
+            raise InputError(f"{named} is {src_type}: money has at most 2 decimals, "
+                             f"DECIMAL(p,2) or fewer", path)
+        if decimal is None and kind not in INTEGER_TYPES + TEXT_TYPES:
+            raise InputError(f"{named} is {src_type}: money must be DECIMAL(p,2), an "
+                             f"integer or text", path)
+    if rule.column in KEY_COLUMNS and kind not in TEXT_TYPES:
+        raise InputError(f"{named} is {src_type}: keys must be text (an integer loses "
+                         f"leading zeros)", path)
+
+
 def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
     """(typed value expression, reason expression or None) for one column."""
     name = rule.column
@@ -256,9 +304,9 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
         if rule.kind == "text":
             if not rule.required:
                 return text, None
-            return text, f"CASE WHEN {text} IS NULL OR {text} = '' THEN 'missing {name}' END"
+            return text, f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {name}' END"
         return text, (
-            f"CASE WHEN {text} IS NULL OR {text} = '' THEN 'missing {name}' "
+            f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {name}' "
             f"WHEN {text} NOT IN ('C', 'D') THEN 'unknown {name}' END"
         )
     if rule.kind == "timestamp":
@@ -284,7 +332,7 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
         reason = f"CASE {' '.join(checks)} END" if checks else None
         return f"TRY_CAST({col} AS DECIMAL(18,2))", reason
     text = f"CAST({col} AS VARCHAR)"
-    good = AMOUNT_RE if rule.kind == "amount" else MONEY_RE
+    good = f"{AMOUNT_RE}|{ZERO_RE}" if rule.kind == "amount" else MONEY_RE
     negative = (
         f"WHEN {_full_match(text, NEGATIVE_RE)} THEN 'negative {name}' "
         if rule.kind == "amount" else ""
@@ -295,6 +343,8 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
         f"{negative}"
         f"WHEN {_full_match(text, TOO_PRECISE_RE)} THEN '{name} has more than 2 decimals' "
         f"WHEN {_full_match(text, TOO_LARGE_RE)} THEN '{name} out of range' "
+        f"WHEN {_full_match(text, EXPONENT_RE)} AND abs(TRY_CAST({text} AS DOUBLE)) >= 1e16 "
+        f"THEN '{name} out of range' "
         f"ELSE 'unparseable {name}' END"
     )
     value = f"CASE WHEN {_full_match(text, good)} THEN CAST({text} AS DECIMAL(18,2)) END"

@@ -27,7 +27,8 @@ def write(result: MonthEnd, out_dir: Path) -> Path:
     final = result.folder(out_dir)
     name = final.name
     staging = Path(out_dir) / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
-    staging.mkdir(parents=True, exist_ok=False)
+    with outputs.writing(out_dir):
+        staging.mkdir(parents=True, exist_ok=False)
     try:
         (staging / "summary.json").write_text(
             json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n",

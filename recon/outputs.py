@@ -8,12 +8,14 @@ state database has committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 from recon import queries, report
+from recon.errors import UsageError
 from recon.result import DateResult
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -23,13 +25,25 @@ def write(con, result: DateResult, page: dict | None, out_dir: Path, run_id: str
     """The date's files in a staging folder; report.html from `page` (its data section),
     none when page is None ([outputs] html = false)."""
     staging = Path(out_dir) / f".{result.biz_date.isoformat()}.{run_id}.tmp"
-    staging.mkdir(parents=True, exist_ok=False)
+    with writing(out_dir):
+        staging.mkdir(parents=True, exist_ok=False)
     try:
-        _write_files(con, result, page, staging)
+        with writing(out_dir):
+            _write_files(con, result, page, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging
+
+
+@contextlib.contextmanager
+def writing(out_dir: Path):
+    """An output folder that cannot be written is the user's to fix: exit 2, naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"cannot write the outputs: {exc.strerror or exc}",
+                         str(exc.filename or out_dir)) from None
 
 
 def _write_files(con, result: DateResult, page: dict | None, staging: Path) -> None:
@@ -53,10 +67,11 @@ def _write_files(con, result: DateResult, page: dict | None, staging: Path) -> N
 def publish(staging: Path, final: Path) -> Path:
     """Replace `final` with `staging`: the old folder is moved aside, then removed."""
     old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.{staging.name.split('.')[-2]}.old")
-        os.replace(final, old)
-    os.replace(staging, final)
+    with writing(final.parent):
+        if final.exists():
+            old = final.with_name(f".{final.name}.{staging.name.split('.')[-2]}.old")
+            os.replace(final, old)
+        os.replace(staging, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return final

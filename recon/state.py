@@ -15,7 +15,7 @@ import duckdb
 
 from recon import queries
 from recon.config import Config
-from recon.errors import ConfigError, InternalError, LockHeld, NotFound
+from recon.errors import ConfigError, InternalError, LockHeld, NotFound, UsageError, first_line
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
 MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"),
@@ -39,7 +39,9 @@ def connect(db_path: str | Path, config: Config, *, read_only: bool = False):
         if "lock" in message.lower():
             raise LockHeld(f"the state database is in use by another process ({message})",
                            db_path) from None
-        raise InternalError(f"cannot open state database: {message}", db_path) from None
+        # The file or its folder cannot be written or read: the user's to fix (exit 2).
+        raise UsageError(f"cannot open the state database: {first_line(exc)}",
+                         db_path) from None
     apply_settings(con, config)
     if not read_only:
         migrate(con)
@@ -120,8 +122,12 @@ def run_lock(db_path: str | Path) -> Iterator[None]:
     a lock file left by a killed process is stale by construction and is taken over.
     """
     lock_path = Path(f"{db_path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"cannot create the run lock next to the state database: "
+                         f"{exc.strerror or exc}", str(exc.filename or lock_path)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

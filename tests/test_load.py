@@ -178,7 +178,7 @@ def test_empty_partition_is_an_input_error(ledgers):
     (ledgers.v2 / "entries" / f"biz_date={DAY}").mkdir(parents=True)
     run = ledgers.diff()
     assert run.exit_code == 3
-    assert "holds no .parquet or .csv file" in run.stderr
+    assert "holds no .parquet, .csv or .csv.gz file" in run.stderr
 
 
 def test_a_partition_mixing_csv_and_parquet_names_each_rows_file(ledgers):

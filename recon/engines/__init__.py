@@ -49,6 +49,10 @@ class Engine(Protocol):
                      ) -> list[OpenedFile]:
         """The relations to read `files` from."""
 
+    def read_error(self, files: tuple[SourceFile, ...], exc: Exception) -> Exception:
+        """The input error behind a failure while reading `files` (a file that cannot
+        be read through, named), or `exc` itself."""
+
     def execute(self, statement: str, params: dict) -> None:
         """One statement of recon/sql/ (DuckDB's dialect), with its parameters."""
 

@@ -142,8 +142,8 @@ class DuckDBEngine:
                 finally:
                     self.con.complete()
                     self.con.unregister("csv_chunk")
-        except OSError as exc:
-            raise InputError(f"cannot read csv file: {exc.strerror or exc}",
+        except (OSError, EOFError) as exc:   # gzip: a truncated or corrupt stream
+            raise InputError(f"cannot read csv file: {getattr(exc, 'strerror', None) or exc}",
                              str(source.path)) from None
 
     def _parse_csv(self, source: SourceFile, temp_name: str, lines: int
@@ -157,6 +157,7 @@ class DuckDBEngine:
                 f"SELECT *, row_number() OVER () AS file_row_number "
                 f"FROM read_csv($p, header = true, all_varchar = true, delim = ',', "
                 f"quote = '\"', escape = '\"', parallel = false, hive_partitioning = false, "
+                f"compression = '{'gzip' if csvfile.compressed(source.path) else 'none'}', "
                 f"max_line_size = {MAX_CSV_LINE})",
                 {"p": str(source.path)})
         except duckdb.Error:
@@ -217,6 +218,21 @@ class DuckDBEngine:
             f"    UNION ALL SELECT first, text FROM {t}_spans))")
         self.drop(f"{t}_lines", f"{t}_spans")
         return OpenedFile(source, t, dict.fromkeys(names, "VARCHAR"), f"{t}_rejects")
+
+    def read_error(self, files: tuple[SourceFile, ...], exc: Exception) -> Exception:
+        """The input error behind `exc`, raised while reading `files`: the first Parquet
+        file that cannot be read through, every column of every row, named; else
+        `exc` itself."""
+        for source in files:
+            if source.format != "parquet":
+                continue
+            try:
+                self.con.execute(f"SELECT max(hash(t)) FROM read_parquet("
+                                 f"{queries.literal(str(source.path))}) AS t").fetchall()
+            except duckdb.Error as err:
+                return InputError(f"cannot read parquet file: {first_line(err)}",
+                                  str(source.path))
+        return exc
 
     # -- running statements -------------------------------------------------------------
 

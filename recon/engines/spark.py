@@ -24,7 +24,6 @@ from recon.sources import Location, OpenedFile, SourceFile, Table, csvfile
 from recon.sources.files import partition_files
 from recon.sources.metastore import table_source
 
-
 # csvfile.LINE for Java's regex engine, whose * over an alternation recurses once per
 # repetition (a long line overflows the stack): possessive quantifiers instead.
 _JAVA_FIELD = r'(?:"(?:[^"]++|"")*+"|[^,"]*+)'
@@ -188,6 +187,21 @@ class SparkEngine:
                               "__source_file"), temp_name)
         return OpenedFile(source, temp_name, columns, None, file_index_column="__file_index",
                           files=f"{temp_name}_files")
+
+    def read_error(self, files: tuple[SourceFile, ...], exc: Exception) -> Exception:
+        """As DuckDBEngine.read_error: the first Parquet file Spark cannot read through."""
+        from pyspark.sql import functions as F
+
+        for source in files:
+            if source.format != "parquet":
+                continue
+            try:
+                frame = self.spark.read.parquet(str(source.path))
+                frame.select(F.max(F.hash(*frame.columns))).collect()
+            except Exception as err:  # pyspark raises several unrelated exception types
+                return InputError(f"cannot read parquet file: {first_line(err)}",
+                                  str(source.path))
+        return exc
 
     # -- running statements -------------------------------------------------------------
 

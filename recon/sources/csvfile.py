@@ -25,6 +25,7 @@ its records are split here, in SQL, with the same result for the lines that are 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -58,7 +59,7 @@ def line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table
     one chunk."""
     first = 1
     rest = b""
-    with open(path, "rb") as handle:
+    with opened(path) as handle:
         while True:
             chunk = handle.read(chunk_bytes)
             data = rest + chunk
@@ -88,14 +89,23 @@ def _lines_table(data: bytes, first: int, *, final: bool) -> pa.Table:
                      "line": lines})
 
 
+def compressed(path: Path) -> bool:
+    return Path(path).name.lower().endswith(".gz")
+
+
+def opened(path: Path):
+    """The file's bytes, decompressed as they are read when it is gzip (.csv.gz)."""
+    return gzip.open(path, "rb") if compressed(path) else open(path, "rb")
+
+
 def header(path: Path) -> list[str]:
     """The column names of the header line. InputError for a file that has none or is
     not comma-separated UTF-8, naming what it looks like instead."""
     where = str(path)
     try:
-        with open(path, "rb") as handle:
+        with opened(path) as handle:
             head = handle.read(HEAD_BYTES)
-    except OSError as exc:
+    except (OSError, EOFError) as exc:
         raise InputError(f"cannot read csv file: {exc.strerror or exc}", where) from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2000].count(b"\x00") > 2:
         raise InputError("csv file is UTF-16 encoded: CSV input must be UTF-8", where)
