@@ -1,4 +1,4 @@
-"""The checks a run makes on itself before it records a date (CONTRACT §5).
+"""The checks a run makes on itself before it records a date (docs/interface.md §4).
 
 Each check is a query in recon/sql/audits/ that returns the rows breaking it, with a
 `problem` sentence; zero rows means it holds. The run's own counts (what the aggregate

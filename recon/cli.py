@@ -46,7 +46,7 @@ class ReconClickError(click.ClickException):
 
 
 def _reported(ctx: click.Context, invoke):
-    """Run a command, turning a ReconError into its one line and exit code (CONTRACT §7)
+    """Run a command, turning a ReconError into its one line and exit code (docs/interface.md §6)
     and anything else into an internal error (exit 5); --debug adds the traceback."""
     try:
         return invoke(ctx)

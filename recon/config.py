@@ -63,7 +63,7 @@ from recon.contract import (
 from recon.errors import ConfigError
 
 ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines/)
-# What the state database keeps of the entries (CONTRACT §5): the evidence (the entries
+# What the state database keeps of the entries (docs/interface.md §4): the evidence (the entries
 # that findings name), or every valid entry as well.
 KEEP_ENTRIES = ("evidence", "all")
 

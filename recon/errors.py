@@ -1,4 +1,4 @@
-"""The one exception hierarchy of recon. Each class carries its exit code (CONTRACT §7).
+"""The one exception hierarchy of recon. Each class carries its exit code (docs/interface.md §6).
 
 The CLI catches `ReconError` in one place and prints ``recon: <file>: <problem>``.
 Anything else that escapes is a crash and exits with `InternalError.exit_code`, never
@@ -56,7 +56,7 @@ class LockHeld(ReconError):
 class InternalError(ReconError):
     """A check inside the run failed (e.g. conservation) or recon crashed (exit 5).
 
-    CONTRACT §7 names no code for this; 5 keeps it apart from every code it does name.
+    docs/interface.md §6 names no code for this; 5 keeps it apart from every code it does name.
     """
 
     exit_code = 5

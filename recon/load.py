@@ -1,4 +1,4 @@
-"""Reading one system's datasets for one date (CONTRACT §2).
+"""Reading one system's datasets for one date (docs/interface.md §1).
 
 Every file of a partition is opened as a relation in which each row gets its typed
 values and, if it breaks a rule, a reason; the partition is the union of its files (a

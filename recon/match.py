@@ -1,4 +1,4 @@
-"""Matching a date's v1 and v2 entries and classifying what differs (CONTRACT §3, §4).
+"""Matching a date's v1 and v2 entries and classifying what differs (docs/interface.md §2, §3).
 
 All of it is set-based SQL in recon/sql/, run on the date's engine:
 

@@ -1,4 +1,4 @@
-"""The output files of one date (CONTRACT §5), written to a staging folder first.
+"""The output files of one date (docs/interface.md §4), written to a staging folder first.
 
 `write` puts worklist.parquet, worklist.csv (UTF-8 with BOM), rejects.parquet,
 summary.json, report.md and report.html (unless [outputs] html = false) into

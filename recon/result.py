@@ -114,7 +114,7 @@ class DateResult:
         return "clean" if self.findings == 0 and self.rejected == 0 else "breaks"
 
     def exit_code(self, fail_on: str = "any") -> int:
-        """CONTRACT §7: 1 when findings (or rejected rows) were written, else 0.
+        """docs/interface.md §6: 1 when findings (or rejected rows) were written, else 0.
 
         fail_on = P1/P2/P3 counts only findings of that severity or higher."""
         if fail_on == "never":

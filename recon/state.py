@@ -57,7 +57,7 @@ def connect(db_path: str | Path, config: Config, *, read_only: bool = False):
 
 
 def apply_settings(con, config: Config) -> None:
-    # Business dates and timestamps are Asia/Shanghai (CONTRACT §1).
+    # Business dates and timestamps are Asia/Shanghai (docs/interface.md).
     con.execute("SET TimeZone = 'Asia/Shanghai'")
     where = config.source or "settings"
     try:

@@ -22,7 +22,7 @@ DAY = "2026-11-01"
 
 
 def entry(serial_no, account_id="A1", direction="C", amount="10.00", **other) -> dict:
-    """One entry row; every column of CONTRACT §2 with plausible defaults."""
+    """One entry row; every column of docs/interface.md §1 with plausible defaults."""
     row = {
         "serial_no": serial_no,
         "account_id": account_id,

@@ -1,4 +1,4 @@
-"""Balances (CONTRACT §4): roll-forward, cross-system difference, attribution, explain."""
+"""Balances (docs/interface.md §3): roll-forward, cross-system difference, attribution, explain."""
 
 from __future__ import annotations
 

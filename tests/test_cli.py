@@ -1,4 +1,4 @@
-"""The command line: every exit code of CONTRACT §7, help, and backfill."""
+"""The command line: every exit code of docs/interface.md §6, help, and backfill."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading (CONTRACT §2): rejects with file, row and reason; input errors exit 3."""
+"""Loading (docs/interface.md §1): rejects with file, row and reason; input errors exit 3."""
 
 from __future__ import annotations
 

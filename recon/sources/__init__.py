@@ -1,4 +1,4 @@
-"""Where a system's datasets are read from (CONTRACT §2), and what an engine makes of them.
+"""Where a system's datasets are read from (docs/interface.md §1), and what an engine makes of them.
 
 A dataset of a system is at one *location*: a directory holding Hive-style partitions
 of files (`files.py`), or a metastore table partitioned by biz_date (`metastore.py`,
@@ -30,7 +30,7 @@ class SourceFile:
     mtime_ns: int
 
     def fingerprint(self, rows: int | None = None) -> dict:
-        """What the run log keeps of an input (CONTRACT §5): path, size, modification
+        """What the run log keeps of an input (docs/interface.md §4): path, size, modification
         time and the rows read from it."""
         return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
                 "rows": rows}

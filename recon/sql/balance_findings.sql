@@ -1,4 +1,4 @@
--- balance_findings: the account-level findings of one date (CONTRACT §4), appended to
+-- balance_findings: the account-level findings of one date (docs/interface.md §3), appended to
 -- run_findings after the entry findings, whose impacts they need. From
 -- account_balances (account_balances.sql): both systems' balances and entry
 -- aggregates, one row per account.

@@ -1,10 +1,10 @@
 -- diff_entries: the entries of both systems that key_diff kept, one row each (a row of
 -- a duplicated key is in several of its pairs), with the copies of one
 -- (system, account_id, serial_no) numbered by posted_at, then every other column, then
--- their place in the input (CONTRACT §3.1). Every row of a duplicated key is here, so
+-- their place in the input (docs/interface.md §2.1). Every row of a duplicated key is here, so
 -- `copies` is exact; a key that only shared a hash with a duplicated one is copy 1 of
 -- 1. entry_id = file_index * $stride + source_row. This table is small: it is the
--- evidence (CONTRACT §5). {v1_entry} and {v2_entry} select a side's columns under
+-- evidence (docs/interface.md §4). {v1_entry} and {v2_entry} select a side's columns under
 -- their contract names.
 CREATE OR REPLACE TEMP TABLE diff_entries AS
 WITH kept AS (

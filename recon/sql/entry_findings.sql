@@ -1,4 +1,4 @@
--- entry_findings: the entry-level findings of one date (CONTRACT §4), before severity,
+-- entry_findings: the entry-level findings of one date (docs/interface.md §3), before severity,
 -- item_id and suggested action are given to them (see finalize_findings).
 -- amount_impact is the finding's effect on (v2 − v1) for its account. When a pair's
 -- amount and direction both differ, only AMOUNT_MISMATCH is reported, with the full

@@ -1,7 +1,7 @@
 -- insert_evidence: the full rows of one system's entries that the date's findings name
 -- (diff_entries: every entry that is not a clean match, every copy of a duplicated key,
 -- every entry of an account whose balance does not tie out), with their source file
--- and row (CONTRACT §5). {files} names the system's files.
+-- and row (docs/interface.md §4). {files} names the system's files.
 INSERT INTO evidence (
     biz_date, system, entry_id, serial_no, account_id, direction, amount, currency,
     biz_type, biz_order_no, posted_at, legal_entity, subject_code, balance_after,

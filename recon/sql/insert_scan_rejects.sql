@@ -1,5 +1,5 @@
 -- insert_scan_rejects: the rows of one system, dataset and date that broke a rule of
--- CONTRACT §2, with their file, row number, every reason, and the raw values.
+-- docs/interface.md §1, with their file, row number, every reason, and the raw values.
 -- {scan} is the relation of the rows, {files} names their files.
 INSERT INTO rejects (biz_date, system, dataset, source_file, source_row, reason, raw)
 SELECT $d, $s, $ds, f.source_file, s.source_row, s.reason, s.raw

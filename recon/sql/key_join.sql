@@ -1,4 +1,4 @@
--- key_join: the one pass over both systems' entries that matters (CONTRACT §3.1): v1
+-- key_join: the one pass over both systems' entries that matters (docs/interface.md §2.1): v1
 -- and v2 full outer joined on (account_id, serial_no), straight from the sources ({v1},
 -- {v2}: each system's valid rows), and folded per account:
 --   v1_rows, v2_rows  each system's entries as the join met them: more than the account

@@ -1,5 +1,5 @@
 -- match_key: the kept entries (diff_entries) of v1 and v2 joined copy-to-copy on
--- (account_id, serial_no, copy_no) (CONTRACT §3.1). One row per pair or lone entry,
+-- (account_id, serial_no, copy_no) (docs/interface.md §2.1). One row per pair or lone entry,
 -- narrow: which entries met, and whether the pair is identical in every compared value
 -- (a copy of a duplicated key, or an entry of an account that does not tie out, may
 -- well be). {fields_equal} is one "AND a.<field> IS NOT DISTINCT FROM b.<field>" per

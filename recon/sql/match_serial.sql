@@ -1,4 +1,4 @@
--- match_serial: the secondary match (CONTRACT §3.2). A v1-only and a v2-only entry of
+-- match_serial: the secondary match (docs/interface.md §2.2). A v1-only and a v2-only entry of
 -- the same account with the same biz_order_no, direction and amount are one posting
 -- under two serial numbers. Candidates on each side are ranked by posted_at, serial_no,
 -- copy_no and paired rank-to-rank, so pairing is one-to-one and deterministic.

@@ -1,4 +1,4 @@
--- schema_v1: the state database, version 1 (CONTRACT §5).
+-- schema_v1: the state database, version 1 (docs/interface.md §4).
 -- One file holds the loaded inputs, the findings per date, the worklist with its
 -- history, and the run log. Every table that belongs to a date is replaced per date
 -- inside one transaction, so a rerun never duplicates.
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS balances (
     source_row      BIGINT NOT NULL
 );
 
--- Input rows that broke a rule of CONTRACT §2, with where they came from and why.
+-- Input rows that broke a rule of docs/interface.md §1, with where they came from and why.
 CREATE TABLE IF NOT EXISTS rejects (
     biz_date    DATE NOT NULL,
     system      VARCHAR NOT NULL,
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw         VARCHAR             -- the row's values as read, JSON (or the CSV line)
 );
 
--- The findings of the latest successful run of each date (CONTRACT §4).
+-- The findings of the latest successful run of each date (docs/interface.md §3).
 CREATE TABLE IF NOT EXISTS findings (
     biz_date         DATE NOT NULL,
     run_id           VARCHAR NOT NULL,

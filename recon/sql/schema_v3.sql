@@ -1,4 +1,4 @@
--- schema_v3: the state keeps evidence, not a copy of every entry (CONTRACT §5).
+-- schema_v3: the state keeps evidence, not a copy of every entry (docs/interface.md §4).
 -- `evidence` holds both systems' full rows of every entry a finding names (and every
 -- entry of an account whose balance does not tie out); `entries` is filled only with
 -- [state] keep_entries = "all". This migration keeps, as evidence, the stored entries

@@ -1,5 +1,5 @@
 -- 10_rows_conserved: per system, every entry row read is matched, in a MISSING_IN_*
--- finding, or rejected (CONTRACT §5), counted two ways: the run's counts (run_counts:
+-- finding, or rejected (docs/interface.md §4), counted two ways: the run's counts (run_counts:
 -- the aggregate pass and the match) against the findings and rejects in the state.
 WITH written AS (
     SELECT s.system,
