@@ -1,7 +1,7 @@
 """CSV rows are counted by the file, not by the parser (recon/sources/csvfile.py).
 
-Hypothesis damages random lines of a good CSV file — an unclosed quote, a field too
-many or too few, bytes that are not UTF-8 — and mixes in what is legal: a quoted field
+Hypothesis damages random lines of a good CSV file — an unclosed quote, a stray quote,
+a field too many or too few, bytes that are not UTF-8 — and mixes in what is legal: a quoted field
 spanning lines, blank lines, CRLF line ends. Whatever it does:
 
 - every record is a row read: rows_read is the number of records written;
@@ -27,6 +27,9 @@ DAMAGE = {
     "too many fields": lambda f: f.append("x"),
     "too few fields": lambda f: f.pop(),
     "not UTF-8": lambda f: f.__setitem__(5, f[5] + "\udcff"),
+    # a quote closing nothing: with an unclosed quote before it, the lines between would
+    # parse as one record, but they are records of their own
+    "bad quoting": lambda f: f.__setitem__(6, f[6] + '"'),
 }
 LEGAL = ("plain", "multi-line", "blank after", "crlf")
 

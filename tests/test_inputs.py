@@ -104,6 +104,8 @@ def test_gzip_csv_and_upper_case_suffixes_are_read(ledgers):
     (b"", "csv file is empty: no header row"),
     ("serial_no,account_id\n".encode("utf-16"), "UTF-16 encoded"),
     (b"serial_no;account_id;direction\n1;A1;C\n", "separated by semicolons, not commas"),
+    (b"serial_no,,account_id\n1,,A1\n", "csv header has no name for column 2"),
+    (b"serial_no,serial_no\n1,2\n", "csv header names column 'serial_no' twice"),
 ])
 def test_a_csv_file_that_is_not_comma_separated_utf8_says_so(ledgers, content, message):
     ledgers.entries("v2", GOOD)

@@ -206,8 +206,7 @@ class DuckDBEngine:
             f"text AS csv_line FROM {t}_lines l "
             f"WHERE shape IN ('bad', 'not UTF-8') AND NOT {inside}")
         if unclosed:
-            self.con.executemany(f"INSERT INTO {t}_rejects VALUES (?, 'unclosed quote', ?)",
-                                 unclosed)
+            self.con.executemany(f"INSERT INTO {t}_rejects VALUES (?, ?, ?)", unclosed)
         values = ", ".join(f"{csvfile.value_sql(f'f[{i + 1}]')} AS {queries.ident(name)}"
                            for i, name in enumerate(names))
         self.con.execute(

@@ -129,7 +129,10 @@ class SparkEngine:
         if first is None or not first[0]:
             raise InputError("cannot read csv file: no header row", path)
         lines = numbered_lines(self.spark, path)
-        header = next(csv.reader([first[0].lstrip("\ufeff")]))
+        # A local file is checked as the DuckDB engine checks it (recon/sources/csvfile.py);
+        # one on a cluster file system by its first line as Spark reads it.
+        header = (csvfile.header(source.path) if Path(path).is_file()
+                  else next(csv.reader([first[0].lstrip("\ufeff")])))
         width = len(header)
         columns = {name: "VARCHAR" for name in header}
         # The rules of recon/sources/csvfile.py, line by line: a blank line is no row;
@@ -141,7 +144,8 @@ class SparkEngine:
         fields = F.length(stripped) - F.length(F.regexp_replace(stripped, ",", "")) + 1
         quotes = F.length(value) - F.length(F.regexp_replace(value, '"', ""))
         shape = (F.when(F.instr(value, "\ufffd") > 0, F.lit("not UTF-8"))
-                 .when(quotes % 2 == 1, F.lit("unclosed quote"))
+                 .when((quotes % 2 == 1) & stripped.rlike('(^|,)"'), F.lit("unclosed quote"))
+                 .when(quotes % 2 == 1, F.lit("bad quoting"))
                  .when(~value.rlike(JAVA_LINE), F.lit("bad quoting"))
                  .when(fields > width, F.concat(F.lit("too many fields ("),
                                                 fields.cast("string"),

@@ -12,8 +12,8 @@ rules, in the order they are applied:
 - a line whose bytes are not UTF-8 is rejected ("invalid UTF-8");
 - a line with an odd number of quote characters opens a quoted field: it is joined
   with the lines up to the next such line if the joined text is one record with the
-  header's number of fields, and is rejected alone ("unclosed quote") otherwise, the
-  lines after it read as lines of their own;
+  header's number of fields and no line between is a whole record of its own; else it
+  is rejected alone ("unclosed quote"), the lines after it read as lines of their own;
 - any other line must be fields separated by commas, each plain (no quote) or wholly
   quoted ("" for a quote inside), as many as the header has: else it is rejected
   ("bad quoting", "too many fields", "too few fields").
@@ -124,6 +124,8 @@ def header(path: Path) -> list[str]:
             if sep in text:
                 raise InputError(f"csv header is separated by {label}, not commas", where)
     names = [n.strip() for n in names]
+    if "" in names:
+        raise InputError(f"csv header has no name for column {names.index('') + 1}", where)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(f"csv header names column '{duplicated[0]}' twice", where)
@@ -131,10 +133,10 @@ def header(path: Path) -> list[str]:
 
 
 def pair_records(odd: Sequence[tuple[int, str]], lines_between: Callable[[int, int], list[str]],
-                 width: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
+                 width: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, str, str]]]:
     """Settle the lines with an odd number of quotes (line number, text), in file
-    order: (records spanning lines as (first, last, text), lines rejected as an
-    unclosed quote as (line, text)). `lines_between(a, b)` gives the text of lines a..b.
+    order: (records spanning lines as (first, last, text), lines rejected alone as
+    (line, reason, text)). `lines_between(a, b)` gives the text of lines a..b.
     """
     spans, unclosed = [], []
     i = 0
@@ -142,14 +144,29 @@ def pair_records(odd: Sequence[tuple[int, str]], lines_between: Callable[[int, i
         first, text = odd[i]
         closing = odd[i + 1] if i + 1 < len(odd) else None
         if closing is not None and closing[0] - first < MAX_RECORD_LINES:
-            joined = "\n".join(lines_between(first, closing[0]))
-            if _one_record(joined, width):
+            lines = lines_between(first, closing[0])
+            joined = "\n".join(lines)
+            if (_one_record(joined, width)
+                    and not any(_is_record(line, width) for line in lines[1:-1])):
                 spans.append((first, closing[0], joined))
                 i += 2
                 continue
-        unclosed.append((first, text))
+        unclosed.append((first, _odd_reason(text), text))
         i += 1
     return spans, unclosed
+
+
+def _odd_reason(line: str) -> str:
+    """Why a line with an odd number of quotes, left alone, is malformed: a quoted field
+    opened and never closed, or a stray quote inside a field."""
+    rest = re.sub(QUOTED, "", line)
+    opened = rest.find('"')
+    return "unclosed quote" if opened == 0 or rest[opened - 1] == "," else "bad quoting"
+
+
+def _is_record(line: str, width: int) -> bool:
+    """A whole record on one line: then it is not the inside of another's quoted field."""
+    return re.fullmatch(f"(?:{FIELD})(?:,(?:{FIELD})){{{width - 1}}}", line) is not None
 
 
 def _one_record(text: str, width: int) -> bool:
