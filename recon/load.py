@@ -28,6 +28,7 @@ MONEY_RE = r"-?[0-9]{1,16}(\.[0-9]{1,2})?"
 NEGATIVE_RE = r"-[0-9]+(\.[0-9]+)?"
 TOO_PRECISE_RE = r"-?[0-9]+\.[0-9]{3,}"
 TOO_LARGE_RE = r"-?[0-9]{17,}(\.[0-9]+)?"
+BLANK_RE = r"\s*"
 ZERO_RE = r"-0{1,16}(\.0{1,2})?"                   # -0.00 is zero, not negative
 EXPONENT_RE = r"[-+]?[0-9]*\.?[0-9]+[eE][-+]?[0-9]+"  # 1.5e16: a float written out
 FILE_STRIDE = 1 << 32  # entry_id = file_index * FILE_STRIDE + source_row
@@ -304,9 +305,9 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
         if rule.kind == "text":
             if not rule.required:
                 return text, None
-            return text, f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {name}' END"
+            return text, f"CASE {_blank(text, name)} END"
         return text, (
-            f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {name}' "
+            f"CASE {_blank(text, name)} "
             f"WHEN {text} NOT IN ('C', 'D') THEN 'unknown {name}' END"
         )
     if rule.kind == "timestamp":
@@ -349,6 +350,14 @@ def _column_sql(rule: Rule, col: str, src_type: str) -> tuple[str, str | None]:
     )
     value = f"CASE WHEN {_full_match(text, good)} THEN CAST({text} AS DECIMAL(18,2)) END"
     return value, reason
+
+
+def _blank(text: str, name: str) -> str:
+    """The WHEN branches making a required text that is NULL, empty or only whitespace
+    missing. Whitespace is looked for only in values that begin below '!' (a space, a
+    tab): a trim of every value costs a fifth of the scan."""
+    return (f"WHEN {text} IS NULL OR {text} = '' THEN 'missing {name}' "
+            f"WHEN {text} < '!' AND {_full_match(text, BLANK_RE)} THEN 'missing {name}'")
 
 
 def _full_match(text: str, pattern: str) -> str:

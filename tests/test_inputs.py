@@ -30,6 +30,8 @@ TYPES = [
     ("serial_no", pa.int64(), [1, 2], "error: keys must be text"),
     ("account_id", pa.int32(), [1, 1], "error: keys must be text"),
     ("account_id", pa.string(), ["A1", "   "], "rejected: missing account_id"),
+    ("account_id", pa.string(), ["A1", "\t "], "rejected: missing account_id"),
+    ("account_id", pa.string(), ["A1", " A2"], "read"),
     ("posted_at", pa.string(), ["2026-11-01 10:00:00", "2026-11-01 10:00:01"], "read"),
 ]
 

@@ -9,11 +9,12 @@ rules, in the order they are applied:
 - the header is the first line: UTF-8 (a BOM is dropped), comma-separated; a file with
   no header, in UTF-16, or separated by semicolons or tabs is an input error saying so;
 - a blank line is not a row;
-- a line whose bytes are not UTF-8 is rejected ("invalid UTF-8");
+- a line whose bytes are not UTF-8 is rejected ("not UTF-8");
 - a line with an odd number of quote characters opens a quoted field: it is joined
   with the lines up to the next such line if the joined text is one record with the
   header's number of fields and no line between is a whole record of its own; else it
-  is rejected alone ("unclosed quote"), the lines after it read as lines of their own;
+  is rejected alone ("unclosed quote", or "bad quoting" for a quote inside a field),
+  the lines after it read as lines of their own;
 - any other line must be fields separated by commas, each plain (no quote) or wholly
   quoted ("" for a quote inside), as many as the header has: else it is rejected
   ("bad quoting", "too many fields", "too few fields").
