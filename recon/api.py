@@ -82,7 +82,7 @@ class State:
     def frame(self, query: str, params: dict | None = None) -> pl.DataFrame:
         """Any query on the state database as a DataFrame."""
         with self.reading() as con:
-            return pl.from_arrow(con.sql(query, params=params or {}).to_arrow_table())
+            return worklist.frame(con, query, params or {})
 
     def worklist(self, *, status: str | Iterable[str] = (), kind: str | Iterable[str] = (),
                  account: str | None = None, date: date | str | None = None,

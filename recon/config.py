@@ -2,6 +2,8 @@
 
 Example (every key optional)::
 
+    engine = "duckdb"             # or "spark": reading, matching, classifying on Spark SQL
+
     [sources.v1.columns]          # contract column = source column
     account_id = "acct_no"
 
@@ -22,6 +24,10 @@ Example (every key optional)::
     memory_limit = "4GB"
     temp_directory = "/var/tmp/recon"
 
+    [match]
+    timing_window_days = 1        # a posting may land this many dates later on the other
+                                  # side (a cut-off); 0: no cross-date match
+
     [nightly]
     catch_up_days = 7
 
@@ -32,7 +38,6 @@ Example (every key optional)::
     keep_entries = "evidence"     # the entries findings name (default), or "all": every
                                   # valid entry as well, a full copy of the inputs
 
-    engine = "duckdb"             # or "spark": reading, matching, classifying on Spark SQL
     [spark]
     master = "local[2]"           # e.g. "yarn" or "k8s://..." under spark-submit
     work_dir = "hdfs:///tmp/recon" # where Spark keeps each step's result (default: a local
@@ -80,6 +85,7 @@ class Config:
     memory_limit: str | None = None
     temp_directory: str | None = None
     catch_up_days: int = 7
+    timing_window_days: int = 1      # [match]: how many dates back a posting may arrive
     html: bool = True          # write report.html for each date
     keep_entries: str = "evidence"   # what the state keeps of the entries: KEEP_ENTRIES
     engine: str = "duckdb"     # where a date's heavy work runs: duckdb | spark
@@ -125,7 +131,7 @@ def load_config(path: str | Path | None) -> Config:
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
-             "engine", "spark"}
+             "engine", "spark", "match"}
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
@@ -185,6 +191,10 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     _no_unknown(nightly, {"catch_up_days"}, "nightly.", where)
     catch_up = _whole(nightly.get("catch_up_days", 7), "nightly.catch_up_days", 0, where)
 
+    match = _table(raw, "match", where)
+    _no_unknown(match, {"timing_window_days"}, "match.", where)
+    window = _whole(match.get("timing_window_days", 1), "match.timing_window_days", 0, where)
+
     out = _table(raw, "outputs", where)
     _no_unknown(out, {"html"}, "outputs.", where)
     html = out.get("html", True)
@@ -218,6 +228,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         memory_limit=_opt_str(duck, "memory_limit", where, "duckdb."),
         temp_directory=_opt_str(duck, "temp_directory", where, "duckdb."),
         catch_up_days=catch_up,
+        timing_window_days=window,
         html=html,
         keep_entries=keep_entries,
         engine=engine,

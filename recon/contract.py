@@ -74,7 +74,9 @@ class Kind:
       (`PLACEHOLDERS`); `action_explained`, when set, is used instead once the residual
       is 0.
     balance: the finding is an account's closing-balance difference (counted in the
-      balance totals and the month-end check)."""
+      balance totals and the month-end check).
+    fixed: amounts do not raise the severity (a timing difference is P4 however large:
+      the money arrived, a date late)."""
 
     name: str
     scope: str
@@ -83,6 +85,7 @@ class Kind:
     action: str
     action_explained: str | None = None
     balance: bool = False
+    fixed: bool = False
 
 
 KINDS_TABLE = (
@@ -101,6 +104,12 @@ KINDS_TABLE = (
          "or correct v1 at source if its value is wrong"),
     Kind("DUPLICATE_SERIAL", "entry", "P3", "system",
          "remove the extra copies of serial {serial_no} in {system}"),
+    Kind("TIMING_DIFFERENCE", "entry", "P4", "v2",
+         "serial {v2_serial_no} is on {v1_value} in v1 and on {v2_value} in v2: post it in "
+         "v2 on v1's business date", fixed=True),
+    Kind("SPLIT_MISMATCH", "entry", "P3", "v2",
+         "one posting split: v1 {v1_serial_no} ({v1_value}), v2 {v2_serial_no} "
+         "({v2_value}); post it in v2 as v1 has it, or accept the split"),
     Kind("BALANCE_MISMATCH", "account", "P2", "v2",
          "investigate the unexplained difference of {residual}",
          action_explained="explained by the carried-in difference and the entry findings: "
@@ -135,13 +144,13 @@ def _text(value: str | None) -> str:
 
 
 def kinds_sql() -> str:
-    """The kinds as an SQL relation (kind, scope, severity, fix_side, balance), for
-    `JOIN ({kinds}) AS k USING (kind)`."""
+    """The kinds as an SQL relation (kind, scope, severity, fix_side, balance, fixed),
+    for `JOIN ({kinds}) AS k USING (kind)`."""
     rows = ",\n    ".join(
         f"({_text(k.name)}, {_text(k.scope)}, {_text(k.severity)}, {_text(k.fix_side)}, "
-        f"{str(k.balance).upper()})" for k in KINDS_TABLE)
+        f"{str(k.balance).upper()}, {str(k.fixed).upper()})" for k in KINDS_TABLE)
     return (f"SELECT * FROM (VALUES\n    {rows}\n) AS t(kind, scope, severity, fix_side, "
-            f"balance)")
+            f"balance, fixed)")
 
 
 def action_sql() -> str:

@@ -31,7 +31,7 @@ from recon.load import (
     reading,
     scan_entries,
 )
-from recon.match import MatchCounts, match_entries
+from recon.match import MatchCounts, match_beyond, match_entries
 from recon.result import (
     DateResult,
     SystemCounts,
@@ -176,12 +176,13 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
                                                   "stride": FILE_STRIDE},
                                valid=scan.valid, files=scan.files)
         engine.finish(biz_date)
+        beyond = match_beyond(con, biz_date, config.timing_window_days)
         stage.rows = balance_loads["v1"].rows_loaded + balance_loads["v2"].rows_loaded
     with stages.stage("findings") as stage:
         queries.run(con, "finalize_findings", {"d": biz_date, "run_id": run_id,
                                                "p1": config.p1_amount, "p2": config.p2_amount})
         queries.run(con, "daily_aggregates", {"d": biz_date})
-        systems = _check_conservation(con, biz_date, loads, balance_loads, counts)
+        systems = _check_conservation(con, biz_date, loads, balance_loads, counts, beyond)
         stage.rows = con.execute("SELECT count(*) FROM findings WHERE biz_date = ?",
                                  [biz_date]).fetchone()[0]
 
@@ -213,18 +214,20 @@ def _has_column(stats: LoadStats, column: str) -> bool:
 
 
 def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
-                        balance_loads: dict[str, LoadStats],
-                        counts: MatchCounts) -> dict[str, SystemCounts]:
+                        balance_loads: dict[str, LoadStats], counts: MatchCounts,
+                        beyond: dict[str, int]) -> dict[str, SystemCounts]:
     """The date's row counts per system, once the audits (recon/audit.py) have held the
     run's own counts against what the state now contains: rows and amounts conserved.
-    A run where they do not hold raises AuditError."""
+    An entry matched across dates or in a split is matched (`beyond`). A run where they
+    do not hold raises AuditError."""
     run_counts = []
+    matched = {system: counts.matched + beyond[system] for system in ("v1", "v2")}
     for system in ("v1", "v2"):
         stats, bal = loads[system], balance_loads[system]
-        unmatched = counts.v1_only if system == "v1" else counts.v2_only
+        unmatched = (counts.v1_only if system == "v1" else counts.v2_only) - beyond[system]
         run_counts += [
             (system, "entries", stats.rows_read, stats.rows_loaded, stats.rows_rejected,
-             counts.matched, unmatched),
+             matched[system], unmatched),
             (system, "balances", bal.rows_read, bal.rows_loaded, bal.rows_rejected, None,
              None),
         ]
@@ -236,7 +239,7 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
         files=len(loads[system].files),
         rows_read=loads[system].rows_read,
         rows_loaded=loads[system].rows_loaded,
-        rows_matched=counts.matched,
+        rows_matched=matched[system],
         rows_missing=missing.get("MISSING_IN_V2" if system == "v1" else "MISSING_IN_V1", 0),
         rows_rejected=loads[system].rows_rejected,
         balance_rows_read=balance_loads[system].rows_read,

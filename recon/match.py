@@ -99,3 +99,19 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEn
             f"{clean_v2} v2 entries left the join as clean pairs")
     return MatchCounts(clean_v1 + paired, serial_matched, v1_only - serial_matched,
                        v2_only - serial_matched, kept_v1 + kept_v2)
+
+
+def match_beyond(con, biz_date: date, window: int) -> dict[str, int]:
+    """The matches beyond one-to-one, on the date's entries left without a counterpart
+    (its MISSING_IN_* findings in run_findings, in the state database whichever engine
+    made them): the cross-date match against the open items of the `window` dates
+    before (sql/timing_match.sql), then the split match (sql/split_match.sql). Returns
+    how many of each system's entries they matched."""
+    queries.run(con, "timing_match", {"d": biz_date, "window": window})
+    queries.run(con, "split_match", {})
+    matched = dict(con.execute(
+        "SELECT side, count(*) FROM ("
+        "  SELECT CASE kind WHEN 'MISSING_IN_V2' THEN 'v1' ELSE 'v2' END AS side "
+        "  FROM timing_pairs UNION ALL SELECT side FROM split_parts) GROUP BY side"
+    ).fetchall())
+    return {system: matched.get(system, 0) for system in ("v1", "v2")}

@@ -3,6 +3,7 @@ state the CLI reads, as polars DataFrames with money as decimals."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -39,6 +40,9 @@ def test_worklist_and_findings_are_frames_with_exact_money(reconciled):
     assert reconciled.worklist(kind="MISSING_IN_V2").height == 1
     assert reconciled.worklist(min_impact="1.00")["kind"].to_list().count(
         "AMOUNT_MISMATCH") == 0
+    runs = reconciled.frame("SELECT biz_date, status FROM runs WHERE biz_date = $d",
+                            {"d": DAY})
+    assert runs.rows() == [(date(2026, 11, 1), "succeeded")]
     findings = reconciled.findings(DAY)
     assert sorted(findings["item_id"]) == sorted(items["item_id"])
     with pytest.raises(NotFound):

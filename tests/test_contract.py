@@ -10,14 +10,15 @@ import pytest
 
 from recon import contract, queries
 
-FINDING_QUERIES = ("entry_findings", "field_mismatch", "balance_findings")
+FINDING_QUERIES = ("entry_findings", "field_mismatch", "balance_findings", "timing_match",
+                   "split_match")
 
 
 def test_every_kind_the_queries_find_is_in_the_kinds_table_and_back():
     found = set()
     for name in FINDING_QUERIES:
         text = "\n".join(queries.statements(name))
-        found |= set(re.findall(r"SELECT\s+'([A-Z0-9_]+)'", text))
+        found |= set(re.findall(r"SELECT\s+(?:'entry' AS scope, )?'([A-Z0-9_]+)'", text))
     assert found == set(contract.KINDS)
 
 

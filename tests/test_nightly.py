@@ -304,7 +304,7 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.diff()
     assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [
         (str(SCHEMA_VERSION),)]
-    assert SCHEMA_VERSION == 3      # 2: daily aggregates; 3: evidence, not every entry
+    assert SCHEMA_VERSION == 4      # 2: daily aggregates; 3: evidence; 4: timing matches
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])

@@ -5,7 +5,7 @@
 --
 -- item_id: a hash of the finding's identity. Entry findings (scope 'entry') belong to their date;
 -- account-level findings do not, so a difference that persists keeps one item.
--- severity (README "Severity"): the kind's own, raised by
+-- severity (README "Severity"): the kind's own, raised (unless the kind is fixed) by
 --   P1  an unexplained balance difference (residual <> 0), or |amount_impact| >= $p1
 --   P2  |amount_impact| >= $p2
 --   P3  any other money impact, or a differing currency, legal_entity, subject_code or
@@ -30,6 +30,7 @@ SELECT
     kind,
     k.scope,
     CASE
+        WHEN k.fixed THEN k.severity
         WHEN k.severity = 'P1' OR residual <> 0 OR abs(amount_impact) >= $p1 THEN 'P1'
         WHEN k.severity = 'P2' OR abs(amount_impact) >= $p2 THEN 'P2'
         WHEN k.severity = 'P3' OR amount_impact <> 0

@@ -6,35 +6,64 @@
 --   not found any more                    -> resolved: an entry item by a rerun of its
 --                                            own date; an account item by any run of
 --                                            its last-seen date or a later one
+--   an earlier MISSING_IN_* item this date's TIMING_DIFFERENCE pairs with
+--                                         -> resolved, "arrived on <date>"; one a
+--                                            previous run of this date had settled and
+--                                            this run does not -> open again
+--   a MISSING_IN_* item of this date that a later date settled stays resolved
 -- An account item last seen on a later date is left alone by a rerun of an older date.
+CREATE OR REPLACE TEMP TABLE timing_settled AS
+SELECT f.item_id, p.earlier_date, p.earlier_item_id,
+       'arrived on ' || CAST($d AS VARCHAR) || ' in ' || f.system
+       || ' (TIMING_DIFFERENCE ' || f.item_id || ')' AS resolution
+FROM timing_pairs AS p
+JOIN findings AS f
+  ON f.biz_date = $d AND f.kind = 'TIMING_DIFFERENCE' AND f.account_id = p.account_id
+ AND f.v2_serial_no = p.serial_no AND f.copy_no IS NOT DISTINCT FROM p.copy_no;
+
 CREATE OR REPLACE TEMP TABLE worklist_changes AS
 SELECT f.item_id,
        w.status AS from_status,
        CASE
            WHEN w.item_id IS NULL THEN 'new'
+           WHEN f.item_id IN (SELECT earlier_item_id FROM timing_matches
+                              WHERE biz_date > $d) THEN 'resolved'
            WHEN w.status = 'accepted'
             AND w.accepted_impact = f.amount_impact
             AND w.residual IS NOT DISTINCT FROM f.residual THEN 'accepted'
            ELSE 'open'
-       END AS to_status
+       END AS to_status,
+       CASE WHEN f.item_id IN (SELECT earlier_item_id FROM timing_matches WHERE biz_date > $d)
+            THEN w.resolution END AS resolution
 FROM findings AS f
 LEFT JOIN worklist AS w ON w.item_id = f.item_id
 WHERE f.biz_date = $d
   AND (w.item_id IS NULL OR w.scope = 'entry' OR w.last_seen <= $d)
 UNION ALL
-SELECT w.item_id, w.status, 'resolved'
+SELECT w.item_id, w.status, 'resolved', NULL
 FROM worklist AS w
 WHERE w.status <> 'resolved'
   AND ((w.scope = 'entry' AND w.biz_date = $d) OR (w.scope = 'account' AND w.last_seen <= $d))
-  AND w.item_id NOT IN (SELECT item_id FROM findings WHERE biz_date = $d);
+  AND w.item_id NOT IN (SELECT item_id FROM findings WHERE biz_date = $d)
+UNION ALL
+SELECT w.item_id, w.status, 'resolved', t.resolution
+FROM timing_settled AS t
+JOIN worklist AS w ON w.item_id = t.earlier_item_id
+UNION ALL
+SELECT w.item_id, w.status, 'open', NULL
+FROM timing_matches AS m
+JOIN worklist AS w ON w.item_id = m.earlier_item_id
+WHERE m.biz_date = $d
+  AND m.earlier_item_id NOT IN (SELECT earlier_item_id FROM timing_settled);
 
 INSERT INTO worklist_events (item_id, changed_at, run_id, biz_date, from_status, to_status, note)
-SELECT item_id, $now, $run_id, $d, from_status, to_status, NULL
+SELECT item_id, $now, $run_id, $d, from_status, to_status, resolution
 FROM worklist_changes
 WHERE from_status IS DISTINCT FROM to_status;
 
 UPDATE worklist AS w
 SET status = c.to_status,
+    resolution = c.resolution,
     biz_date = f.biz_date,
     severity = f.severity,
     system = f.system,
@@ -55,9 +84,11 @@ WHERE w.item_id = c.item_id
   AND f.biz_date = $d;
 
 UPDATE worklist AS w
-SET status = 'resolved', last_run_id = $run_id, updated_at = $now
+SET status = c.to_status, resolution = c.resolution, last_run_id = $run_id, updated_at = $now
 FROM worklist_changes AS c
-WHERE w.item_id = c.item_id AND c.to_status = 'resolved';
+WHERE w.item_id = c.item_id
+  AND (c.to_status = 'resolved'
+       OR c.item_id NOT IN (SELECT item_id FROM findings WHERE biz_date = $d));
 
 INSERT INTO worklist (
     item_id, kind, scope, biz_date, severity, status, system, account_id, currency,
@@ -71,3 +102,9 @@ SELECT f.item_id, f.kind, f.scope, f.biz_date, f.severity, 'new', f.system, f.ac
 FROM findings AS f
 JOIN worklist_changes AS c ON c.item_id = f.item_id AND c.from_status IS NULL
 WHERE f.biz_date = $d;
+
+DELETE FROM timing_matches WHERE biz_date = $d;
+
+INSERT INTO timing_matches (biz_date, item_id, earlier_date, earlier_item_id, run_id)
+SELECT $d, item_id, earlier_date, earlier_item_id, $run_id
+FROM timing_settled;
