@@ -86,14 +86,17 @@ class State:
 
     def worklist(self, *, status: str | Iterable[str] = (), kind: str | Iterable[str] = (),
                  account: str | None = None, date: date | str | None = None,
-                 min_impact: Decimal | str | None = None) -> pl.DataFrame:
+                 min_impact: Decimal | str | None = None, in_transit: bool = False
+                 ) -> pl.DataFrame:
         """Worklist items, worst first: unresolved before resolved and accepted, then by
         severity and |amount_impact|. Filters combine; each of status and kind may be
-        one value or several."""
+        one value or several. `in_transit`: only the MISSING_IN_* items still open within
+        the timing window of the last date reconciled (they may yet arrive)."""
         filters = worklist.Filters(
             statuses=_names(status), kinds=_names(kind), account_id=account,
             biz_date=as_date(date, "--date") if date is not None else None,
-            min_impact=_amount(min_impact))
+            min_impact=_amount(min_impact),
+            in_transit_days=self.config.timing_window_days if in_transit else None)
         with self.reading() as con:
             return worklist.items(con, filters)
 

@@ -256,11 +256,16 @@ def explain(on_date, account_id, db_path, fmt) -> None:
               help="Only items last found on this business date.")
 @click.option("--min-impact", type=str, metavar="AMOUNT",
               help="Only items with |amount_impact| at least this (a decimal, e.g. 100.00).")
+@click.option("--in-transit", is_flag=True,
+              help="Only MISSING_IN_* items still open within the timing window of the last "
+                   "date reconciled ([match] timing_window_days): they may yet arrive.")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
               show_default=True, help="How to print the items.")
 @db_option
+@config_option
 @click.pass_context
-def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, fmt, db_path) -> None:
+def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, in_transit, fmt, db_path,
+             config_path) -> None:
     """List the worklist across all dates, worst first; or accept an item (see below).
 
     Every finding is one item (item_id) with a status: new, open (found again),
@@ -270,8 +275,9 @@ def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, fmt, db_path
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
         return
-    items = api.open(db_path).worklist(status=statuses, kind=kinds, account=account_id,
-                                       date=on_date, min_impact=min_impact)
+    items = api.open(db_path, config_path).worklist(
+        status=statuses, kind=kinds, account=account_id, date=on_date, min_impact=min_impact,
+        in_transit=in_transit)
     click.echo(_format_items(items, fmt), nl=False)
 
 

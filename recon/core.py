@@ -196,7 +196,8 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         result = summarize.date_result(
             con, biz_date, run_id=run_id, started=started, systems=systems,
             compare_fields=fields, skipped_fields=skipped, resolved=resolved,
-            out_dir=str(request.out_dir / biz_date.isoformat()), engine=engine.name)
+            out_dir=str(request.out_dir / biz_date.isoformat()), engine=engine.name,
+            window=config.timing_window_days)
         stage.rows = result.findings
     with stages.stage("outputs") as stage:
         page = summarize.date_page(con, result) if config.html else None

@@ -62,6 +62,13 @@ def render(result: DateResult) -> str:
             + ", ".join(f"{bucket} {n:,}" for bucket, n in result.ageing) + ".")
         add("")
 
+    if result.in_transit:
+        add(f"In transit: {sum(n for _, n, _ in result.in_transit):,} MISSING_IN_* item(s) "
+            f"of the last {result.timing_window_days} day(s), still open, may yet arrive on "
+            f"the other side (Σ amount_impact "
+            + ", ".join(f"{c} {shown(t)}" for c, _, t in result.in_transit) + ").")
+        add("")
+
     if result.balances is not None:
         b = result.balances
         add("## Balances")

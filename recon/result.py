@@ -97,7 +97,11 @@ class DateResult:
     balances: BalanceTotals | None = None
     ageing: tuple[tuple[str, int], ...] = ()   # open worklist items by age, all dates
     out_dir: str | None = None
-    engine: str = "duckdb"   # where the date's heavy work ran (recon/engines.py)
+    engine: str = "duckdb"
+    # MISSING_IN_* items of the last timing_window_days dates, still open: they may yet
+    # arrive on the other side. (currency, items, Σ amount_impact)
+    in_transit: tuple[tuple[str, int, Decimal], ...] = ()
+    timing_window_days: int = 1   # where the date's heavy work ran (recon/engines.py)
 
     @property
     def findings(self) -> int:
@@ -195,6 +199,11 @@ class DateResult:
             "status": dict(self.statuses),
             "resolved_by_this_run": self.resolved,
             "open_items_by_age": dict(self.ageing),
+            "in_transit": {
+                "window_days": self.timing_window_days,
+                "items": sum(n for _, n, _ in self.in_transit),
+                "amount_impact": {c: exact(total) for c, _, total in self.in_transit},
+            },
             "balances": balances,
             "rejects": [
                 {"system": s, "reason": r, "rows": n} for s, r, n in self.rejects_by_reason

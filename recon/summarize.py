@@ -28,7 +28,7 @@ WORKLIST_SHOWN = ("item_id", "kind", "severity", "status", "account_id", "v1_ser
 def date_result(con, biz_date: date, *, run_id: str, started: datetime,
                 systems: dict[str, SystemCounts], compare_fields: tuple[str, ...],
                 skipped_fields: tuple[str, ...], resolved: int, out_dir: str,
-                engine: str) -> DateResult:
+                engine: str, window: int) -> DateResult:
     """The date's result, once its findings, audits and worklist are in the state."""
     return DateResult(
         biz_date=biz_date,
@@ -56,7 +56,18 @@ def date_result(con, biz_date: date, *, run_id: str, started: datetime,
         ageing=worklist.ageing(con, biz_date),
         out_dir=out_dir,
         engine=engine,
+        in_transit=in_transit(con, biz_date, window),
+        timing_window_days=window,
     )
+
+
+def in_transit(con, as_of: date, window: int) -> tuple[tuple[str, int, Decimal], ...]:
+    """The items in transit as of `as_of`, per currency: (currency, items, Σ impact)."""
+    query = queries.query("in_transit").strip().rstrip(";")
+    return tuple(con.execute(
+        f"SELECT currency, count(*), CAST(sum(amount_impact) AS DECIMAL(18,2)) FROM ({query}) "
+        f"GROUP BY currency ORDER BY currency",
+        queries.bound(query, {"as_of": as_of, "window": window})).fetchall())
 
 
 def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
@@ -144,6 +155,9 @@ def date_page(con, result: DateResult) -> dict:
         "severity": dict(result.severities),
         "trend": trend,
         "ageing": [{"bucket": b, "items": n} for b, n in result.ageing],
+        "in_transit": {"window_days": result.timing_window_days,
+                       "by_currency": [{"currency": c, "items": n, "amount_impact": exact(t)}
+                                       for c, n, t in result.in_transit]},
         "accounts": accounts,
         "worklist": {"total": result.findings, "shown": len(rows), "columns":
                      [c for c in WORKLIST_SHOWN if c in names], "rows": rows},

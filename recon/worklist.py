@@ -35,6 +35,7 @@ class Filters:
     account_id: str | None = None
     biz_date: date | None = None
     min_impact: Decimal | None = None
+    in_transit_days: int | None = None   # only MISSING_IN_* items still in transit
 
 
 def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
@@ -56,6 +57,12 @@ def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
     if filters.min_impact is not None:
         where.append("abs(amount_impact) >= $min_impact")
         params["min_impact"] = filters.min_impact
+    if filters.in_transit_days is not None:
+        # as of the last date reconciled (queries/in_transit.sql says the same of a date)
+        where.append("kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') AND status IN ('new', 'open') "
+                     "AND biz_date > (SELECT max(biz_date) FROM runs WHERE status = "
+                     "'succeeded') - CAST($window AS INTEGER)")
+        params["window"] = filters.in_transit_days
     params["as_of"] = as_of
     columns = ", ".join("COALESCE(CAST($as_of AS DATE), last_seen) - first_seen AS days_open"
                         if c == "days_open" else c for c in LIST_COLUMNS)

@@ -117,3 +117,20 @@ def test_window_zero_turns_the_timing_match_off(cut_off):
     run = cut_off.diff("--from", D1, "--to", D2, "--config", str(config))
     assert [r["kind"] for r in rows(run, D2, {"MISSING_IN_V1", "TIMING_DIFFERENCE"})] == [
         "MISSING_IN_V1"]
+
+
+# -- in transit ----------------------------------------------------------------------------
+
+def test_items_within_the_window_are_in_transit_until_it_passes(cut_off):
+    run = cut_off.diff("--date", D1)
+    assert run.summary(D1)["in_transit"] == {
+        "window_days": 1, "items": 1, "amount_impact": {"CNY": "-25.00"}}
+    assert "In transit: 1 MISSING_IN_* item(s)" in (run.out / D1 / "report.md").read_text()
+    listed = cut_off.invoke("worklist", "--db", str(cut_off.db), "--in-transit",
+                            "--format", "csv")
+    assert listed.stdout.count("MISSING_IN_V2") == 1
+    cut_off.entries("v2", [entry("002")], day=D2)          # it does not arrive
+    run = cut_off.diff("--date", D2)
+    assert run.summary(D2)["in_transit"]["items"] == 0     # D1 is outside the window now
+    listed = cut_off.invoke("worklist", "--db", str(cut_off.db), "--in-transit")
+    assert listed.stdout == "no worklist items match\n"

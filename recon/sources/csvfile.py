@@ -12,7 +12,8 @@ rules, in the order they are applied:
 - a line whose bytes are not UTF-8 is rejected ("not UTF-8");
 - a line with an odd number of quote characters opens a quoted field: it is joined
   with the lines up to the next such line if the joined text is one record with the
-  header's number of fields and no line between is a whole record of its own; else it
+  header's number of fields, neither end line has that many fields alone and no line
+  between is a whole record of its own; else it
   is rejected alone ("unclosed quote", or "bad quoting" for a quote inside a field),
   the lines after it read as lines of their own;
 - any other line must be fields separated by commas, each plain (no quote) or wholly
@@ -148,6 +149,8 @@ def pair_records(odd: Sequence[tuple[int, str]], lines_between: Callable[[int, i
             lines = lines_between(first, closing[0])
             joined = "\n".join(lines)
             if (_one_record(joined, width)
+                    and not _complete_alone(lines[0], width)
+                    and not _complete_alone(lines[-1], width)
                     and not any(_is_record(line, width) for line in lines[1:-1])):
                 spans.append((first, closing[0], joined))
                 i += 2
@@ -163,6 +166,12 @@ def _odd_reason(line: str) -> str:
     rest = re.sub(QUOTED, "", line)
     opened = rest.find('"')
     return "unclosed quote" if opened == 0 or rest[opened - 1] == "," else "bad quoting"
+
+
+def _complete_alone(line: str, width: int) -> bool:
+    """The line holds the header's number of fields by itself (its odd quote taken as
+    text): then that quote is a stray, not a field running on into the next line."""
+    return re.sub(QUOTED, "", line).count(",") + 1 >= width
 
 
 def _is_record(line: str, width: int) -> bool:
