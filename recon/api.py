@@ -125,7 +125,7 @@ class State:
         are written to OUT/month-end-YYYY-MM/ (see `MonthEnd.folder`)."""
         target = month if isinstance(month, Month) else Month.parse(month)
         with self.reading() as con:
-            result = monthend.check(con, target)
+            result = monthend.check(con, target, self.config.timing_window_days)
         if out_dir is not None:
             monthend_outputs.write(result, Path(out_dir))
         return result

@@ -139,6 +139,27 @@ class MonthEnd:
     closing: tuple[EntityBalance, ...]
     differing: tuple[DifferingAccount, ...]
     open_items: tuple[dict, ...]           # worklist items new/open at the month end
+    # MISSING_IN_* items still open within the timing window of the month's last date:
+    # postings the other side may make on the first days of the next month
+    in_transit: tuple[dict, ...] = ()
+    timing_window_days: int = 1
+
+    def in_transit_by_currency(self) -> dict[str, Decimal]:
+        """Σ amount_impact of the items in transit, per currency."""
+        totals: dict[str, Decimal] = {}
+        for item in self.in_transit:
+            totals[item["currency"]] = totals.get(item["currency"], Decimal("0.00")) \
+                + item["amount_impact"]
+        return dict(sorted(totals.items()))
+
+    def in_transit_of(self, account_id: str) -> Decimal:
+        """Σ amount_impact of the account's items in transit."""
+        return sum((i["amount_impact"] for i in self.in_transit
+                    if i["account_id"] == account_id), Decimal("0.00"))
+
+    def explained_by_in_transit(self, account: DifferingAccount) -> bool:
+        """The account's month-end difference is exactly its postings in transit."""
+        return account.difference == self.in_transit_of(account.account_id) != 0
 
     def folder(self, out_dir) -> Path:
         """Where the check's files are written under `out_dir`."""
@@ -253,7 +274,20 @@ class MonthEnd:
                  "severity": d.severity, "status": d.status, "item_id": d.item_id,
                  "v1_closing": exact(d.v1_closing), "v2_closing": exact(d.v2_closing),
                  "difference": exact(d.difference), "explained": exact(d.explained),
-                 "unexplained": exact(d.unexplained)} for d in self.differing],
+                 "unexplained": exact(d.unexplained),
+                 "in_transit": exact(self.in_transit_of(d.account_id)),
+                 "explained_by_in_transit": self.explained_by_in_transit(d)}
+                for d in self.differing],
+            "in_transit": {
+                "window_days": self.timing_window_days,
+                "items": [{"item_id": i["item_id"], "biz_date": i["biz_date"].isoformat(),
+                           "kind": i["kind"], "account_id": i["account_id"],
+                           "currency": i["currency"],
+                           "serial_no": i["v1_serial_no"] or i["v2_serial_no"],
+                           "amount_impact": exact(i["amount_impact"])}
+                          for i in self.in_transit],
+                "amount_impact": {c: exact(t) for c, t in self.in_transit_by_currency().items()},
+            },
             "balance_totals": {k: exact(v) for k, v in self.totals().items()},
             "open_work": {
                 "items": len(self.open_items),
@@ -266,8 +300,9 @@ class MonthEnd:
         }
 
 
-def check(con, month: Month) -> MonthEnd:
-    """Run the month-end check of `month` against an open state database."""
+def check(con, month: Month, window: int = 1) -> MonthEnd:
+    """Run the month-end check of `month` against an open state database; `window` is
+    [match] timing_window_days, for the items in transit at the month's end."""
     span = {"first": month.first, "last": month.last}
     coverage = tuple(DateCoverage(*row) for row in
                      queries.run(con, "month_coverage", span).fetchall())
@@ -291,9 +326,12 @@ def check(con, month: Month) -> MonthEnd:
     cursor = queries.run(con, "month_open_work", {"d": month.last}, age_bucket=AGEING_SQL)
     names = [d[0] for d in cursor.description]
     open_items = tuple(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+    cursor = queries.run(con, "in_transit", {"as_of": month.last, "window": window})
+    names = [d[0] for d in cursor.description]
+    in_transit = tuple(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
     return MonthEnd(month=month, coverage=coverage, flows=flows, active=active,
                     balances_as_of=as_of, closing=closing, differing=differing,
-                    open_items=open_items)
+                    open_items=open_items, in_transit=in_transit, timing_window_days=window)
 
 
 def _some(values, shown: int = SHOWN_IN_REASONS) -> str:

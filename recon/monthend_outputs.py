@@ -132,13 +132,29 @@ def render(result: MonthEnd) -> str:
         if result.differing:
             add("")
             add("| account | kind | ccy | v1 closing | v2 closing | difference | explained "
-                "| unexplained | status |")
-            add("|---|---|---|---:|---:|---:|---:|---:|---|")
+                "| unexplained | in transit | status |")
+            add("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
             for d in result.differing[:REPORT_ROWS]:
+                transit = shown(result.in_transit_of(d.account_id))
+                if result.explained_by_in_transit(d):
+                    transit += " (all of it)"
                 add(f"| `{cell(d.account_id)}` | {d.kind} | {cell(d.currency)} | "
                     f"{shown(d.v1_closing)} | {shown(d.v2_closing)} | {shown(d.difference)} | "
-                    f"{shown(d.explained)} | {shown(d.unexplained)} | {d.status} |")
+                    f"{shown(d.explained)} | {shown(d.unexplained)} | {transit} | "
+                    f"{d.status} |")
     add("")
+    if result.in_transit:
+        add(f"In transit at {month.last}: {len(result.in_transit):,} MISSING_IN_* item(s) of "
+            f"the last {result.timing_window_days} day(s), still open, that the other side "
+            f"may post in the next month: Σ amount_impact "
+            + ", ".join(f"{c} {shown(t)}" for c, t in result.in_transit_by_currency().items())
+            + ".")
+        add("")
+        for i in result.in_transit[:REPORT_ROWS]:
+            add(f"- {i['biz_date']} {i['kind']} `{cell(i['account_id'])}` serial "
+                f"`{cell(i['v1_serial_no'] or i['v2_serial_no'])}` {i['currency']} "
+                f"{shown(i['amount_impact'])}")
+        add("")
 
     add("## 5. Open work at month end")
     add("")

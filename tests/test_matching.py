@@ -134,3 +134,20 @@ def test_items_within_the_window_are_in_transit_until_it_passes(cut_off):
     assert run.summary(D2)["in_transit"]["items"] == 0     # D1 is outside the window now
     listed = cut_off.invoke("worklist", "--db", str(cut_off.db), "--in-transit")
     assert listed.stdout == "no worklist items match\n"
+
+
+def test_month_end_lists_what_is_in_transit_and_what_it_explains(cut_off, tmp_path):
+    import recon
+
+    cut_off.diff("--date", D1)
+    check = recon.open(cut_off.db).month_end("2026-11", tmp_path / "out")
+    summary = check.summary()
+    assert [(i["serial_no"], i["amount_impact"]) for i in summary["in_transit"]["items"]] == [
+        ("T1", "-25.00")]
+    assert summary["in_transit"]["amount_impact"] == {"CNY": "-25.00"}
+    (account,) = summary["differing_accounts"]
+    assert (account["difference"], account["in_transit"], account["explained_by_in_transit"]) \
+        == ("-25.00", "-25.00", True)
+    report = (check.folder(tmp_path / "out") / "report.md").read_text()
+    assert "In transit at 2026-11-30: 1 MISSING_IN_* item(s)" in report
+    assert "-25.00 (all of it)" in report
