@@ -71,8 +71,8 @@ class Kind:
       P2 threshold, any other amount to P3) and so does an unexplained residual (P1).
     fix_side: the system to repair, v1 or v2, or `system` for the one the finding names.
     action: the suggested action, its {placeholders} filled from the finding's columns
-      (`PLACEHOLDERS`); `action_explained`, when set, is used instead once the residual
-      is 0.
+      (`PLACEHOLDERS`); `cases`, (SQL condition on the finding, action) pairs, tried in
+      order before it, so that an action never contradicts what the data says.
     balance: the finding is an account's closing-balance difference (counted in the
       balance totals and the month-end check).
     fixed: amounts do not raise the severity (a timing difference is P4 however large:
@@ -83,16 +83,23 @@ class Kind:
     severity: str
     fix_side: str
     action: str
-    action_explained: str | None = None
+    cases: tuple[tuple[str, str], ...] = ()
     balance: bool = False
     fixed: bool = False
 
 
 KINDS_TABLE = (
     Kind("MISSING_IN_V2", "entry", "P4", "v2",
-         "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}"),
+         "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}",
+         cases=(("copy_no > 1",
+                 "v1 has serial {v1_serial_no} more than once (DUPLICATE_SERIAL): remove "
+                 "this extra copy ({v1_value}) in v1, or post it in v2 if it is a real "
+                 "posting"),)),
     Kind("MISSING_IN_V1", "entry", "P4", "v2",
-         "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry"),
+         "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry",
+         cases=(("copy_no > 1",
+                 "v2 has serial {v2_serial_no} more than once (DUPLICATE_SERIAL): reverse "
+                 "this extra copy ({v2_value}) in v2"),)),
     Kind("SERIAL_MISMATCH", "entry", "P3", "v2",
          "renumber v2 serial {v2_serial_no} to v1 serial {v1_serial_no}"),
     Kind("AMOUNT_MISMATCH", "entry", "P4", "v2",
@@ -103,7 +110,8 @@ KINDS_TABLE = (
          "set {field} of v2 serial {v2_serial_no} to v1's {v1_value} (v2 has {v2_value}), "
          "or correct v1 at source if its value is wrong"),
     Kind("DUPLICATE_SERIAL", "entry", "P3", "system",
-         "remove the extra copies of serial {serial_no} in {system}"),
+         "remove the extra copies of serial {serial_no} in {system} (each is also a "
+         "MISSING_IN_* item)"),
     Kind("TIMING_DIFFERENCE", "entry", "P4", "v2",
          "serial {v2_serial_no} is on {v1_value} in v1 and on {v2_value} in v2: post it in "
          "v2 on v1's business date", fixed=True),
@@ -112,18 +120,28 @@ KINDS_TABLE = (
          "({v2_value}); post it in v2 as v1 has it, or accept the split"),
     Kind("BALANCE_MISMATCH", "account", "P2", "v2",
          "investigate the unexplained difference of {residual}",
-         action_explained="explained by the carried-in difference and the entry findings: "
-                          "repair those",
+         cases=(("residual = 0", "explained by the carried-in difference and the entry "
+                                 "findings: repair those"),),
          balance=True),
     Kind("ACCOUNT_MISSING_IN_V2", "account", "P1", "v2",
-         "open the account in v2 with v1's balance", balance=True),
+         "open the account in v2 with v1's balance",
+         cases=(("v2_value IS NOT NULL",
+                 "v2 has the account ({v2_value}): deliver v2's day-end balance row "
+                 "(BALANCE_ROW_MISSING)"),),
+         balance=True),
     Kind("ACCOUNT_MISSING_IN_V1", "account", "P1", "v2",
-         "v1 has no such account: close it in v2", balance=True),
+         "v1 has no such account: close it in v2",
+         cases=(("v1_value IS NOT NULL",
+                 "v1 has the account ({v1_value}): deliver v1's day-end balance row "
+                 "(BALANCE_ROW_MISSING)"),),
+         balance=True),
     Kind("ROLLFORWARD_BREAK", "account", "P1", "system",
          "recompute the {system} closing balance: it does not follow from the opening "
          "balance and entries"),
     Kind("BALANCE_ROW_MISSING", "account", "P1", "system",
          "deliver the day-end balance row of the account in {system}"),
+    Kind("ACCOUNT_CURRENCY_MISMATCH", "account", "P1", "v2",
+         "set the account's currency in v2 to v1's {v1_value} (v2 has {v2_value})"),
 )
 KINDS = tuple(k.name for k in KINDS_TABLE)
 ENTRY_KINDS = tuple(k.name for k in KINDS_TABLE if k.scope == "entry")
@@ -157,26 +175,30 @@ def action_sql() -> str:
     """The SQL expression of a finding's suggested action: its kind's template, each
     {placeholder} replaced by the finding's value (one concat, so a value that looks like
     a placeholder stays as it is)."""
-    def filled(template: str) -> str:
-        parts = re.split(r"{(\w+)}", template)
-        pieces = [f"COALESCE({PLACEHOLDERS[p]}, 'NULL')" if i % 2 else _text(p)
-                  for i, p in enumerate(parts) if p]
-        return f"concat({', '.join(pieces)})"
-
-    cases = []
+    whens = []
     for kind in KINDS_TABLE:
-        action = filled(kind.action)
-        if kind.action_explained is not None:
-            action = (f"CASE WHEN residual = 0 THEN {filled(kind.action_explained)} "
-                      f"ELSE {action} END")
-        cases.append(f"WHEN {_text(kind.name)} THEN {action}")
-    return "CASE kind\n        " + "\n        ".join(cases) + "\n    END"
+        action = fill_sql(kind.action)
+        if kind.cases:
+            action = ("CASE " + " ".join(f"WHEN {condition} THEN {fill_sql(text)}"
+                                         for condition, text in kind.cases)
+                      + f" ELSE {action} END")
+        whens.append(f"WHEN {_text(kind.name)} THEN {action}")
+    return "CASE kind\n        " + "\n        ".join(whens) + "\n    END"
+
+
+def fill_sql(template: str) -> str:
+    """SQL of one action template with its {placeholders} filled (one concat, so a value
+    that looks like a placeholder stays as it is)."""
+    parts = re.split(r"{(\w+)}", template)
+    pieces = [f"COALESCE({PLACEHOLDERS[p]}, 'NULL')" if i % 2 else _text(p)
+              for i, p in enumerate(parts) if p]
+    return f"concat({', '.join(pieces)})"
 
 
 def _check() -> None:
     for kind in KINDS_TABLE:
         assert kind.scope in ("entry", "account") and kind.severity in SEVERITIES, kind
-        for text in (kind.action, kind.action_explained or ""):
+        for text in (kind.action, *(t for _, t in kind.cases)):
             unknown = set(re.findall(r"{(\w+)}", text)) - set(PLACEHOLDERS)
             assert not unknown, (kind.name, unknown)
 

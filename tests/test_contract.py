@@ -22,19 +22,40 @@ def test_every_kind_the_queries_find_is_in_the_kinds_table_and_back():
     assert found == set(contract.KINDS)
 
 
-@pytest.mark.parametrize("kind", contract.KINDS_TABLE, ids=lambda k: k.name)
-def test_each_kinds_action_is_its_template_filled_with_the_findings_values(kind):
-    """The action SQL fills each {placeholder} with the finding's value, once: a value
-    that itself looks like a placeholder is left as it is."""
+TEMPLATES = [(k.name, t) for k in contract.KINDS_TABLE
+             for t in (k.action, *(text for _, text in k.cases))]
+
+
+@pytest.mark.parametrize(("kind", "template"), TEMPLATES, ids=[k for k, _ in TEMPLATES])
+def test_each_action_template_is_filled_once_with_the_findings_values(kind, template):
+    """Each {placeholder} gets the finding's value, once: a value that itself looks like a
+    placeholder is left as it is."""
     values = {"v1_value": "C 1.00", "v2_value": "{v1_value}", "v1_serial_no": "S1",
               "v2_serial_no": "S2", "field": "biz_type", "system": "v1",
               "residual": "5.00"}
-    con = duckdb.connect()
-    row = con.execute(
-        f"SELECT {contract.action_sql()} FROM (SELECT $kind AS kind, $v1_value AS v1_value, "
+    row = duckdb.connect().execute(
+        f"SELECT {contract.fill_sql(template)} FROM (SELECT $v1_value AS v1_value, "
         f"$v2_value AS v2_value, $v1_serial_no AS v1_serial_no, $v2_serial_no AS "
         f"v2_serial_no, $field AS field, $system AS system, "
-        f"CAST($residual AS DECIMAL(18,2)) AS residual)",
-        {"kind": kind.name, **values}).fetchone()
-    expected = kind.action.format(serial_no="S1", **values)
-    assert row == (expected,)
+        f"CAST($residual AS DECIMAL(18,2)) AS residual)", values).fetchone()
+    assert row == (template.format(serial_no="S1", **values),)
+
+
+@pytest.mark.parametrize(("kind", "columns", "starts"), [
+    ("BALANCE_MISMATCH", {"residual": "0.00"}, "explained by the carried-in difference"),
+    ("BALANCE_MISMATCH", {"residual": "3.00"}, "investigate the unexplained difference"),
+    ("ACCOUNT_MISSING_IN_V1", {"v1_value": "no balance row, 4 entries"},
+     "v1 has the account (no balance row, 4 entries): deliver v1's day-end balance row"),
+    ("ACCOUNT_MISSING_IN_V1", {}, "v1 has no such account: close it in v2"),
+    ("MISSING_IN_V2", {"copy_no": 2, "v1_value": "C 5.00"},
+     "v1 has serial S1 more than once (DUPLICATE_SERIAL): remove this extra copy"),
+    ("MISSING_IN_V2", {"copy_no": 1, "v1_value": "C 5.00"}, "post the missing entry in v2"),
+])
+def test_an_action_follows_what_the_data_says(kind, columns, starts):
+    row = {"v1_value": None, "v2_value": None, "residual": None, "copy_no": None, **columns}
+    (action,) = duckdb.connect().execute(
+        f"SELECT {contract.action_sql()} FROM (SELECT $kind AS kind, $v1_value AS v1_value, "
+        f"$v2_value AS v2_value, 'S1' AS v1_serial_no, 'S2' AS v2_serial_no, "
+        f"NULL AS field, 'v1' AS system, CAST($residual AS DECIMAL(18,2)) AS residual, "
+        f"CAST($copy_no AS BIGINT) AS copy_no)", {"kind": kind, **row}).fetchone()
+    assert action.startswith(starts)

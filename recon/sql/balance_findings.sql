@@ -10,6 +10,10 @@
 --                          impact = closing − (opening + Σ signed entries)
 --   BALANCE_ROW_MISSING    per system: the account has entries but no balance row,
 --                          so its roll-forward cannot be checked; impact 0
+--   ACCOUNT_CURRENCY_MISMATCH  the two balance rows name different currencies; impact 0
+-- An ACCOUNT_MISSING_IN_* whose missing side has entries for the account (its balance
+-- row is missing or was rejected) says so in that side's value, so that its action is
+-- to deliver the row, as BALANCE_ROW_MISSING's is, not to open or close the account.
 INSERT INTO run_findings
 SELECT 'account', *
 FROM (
@@ -41,13 +45,18 @@ LEFT JOIN entry_impacts AS ei ON ei.account_id = a.account_id
 WHERE a.v1_closing <> a.v2_closing
 UNION ALL
 SELECT 'ACCOUNT_MISSING_IN_V2', NULL, account_id, v1_currency, NULL, NULL, NULL,
-       NULL, CAST(v1_closing AS VARCHAR), NULL,
+       NULL, CAST(v1_closing AS VARCHAR),
+       CASE WHEN v2_entries IS NOT NULL
+            THEN 'no balance row, ' || CAST(v2_entries AS VARCHAR) || ' entries' END,
        CAST(-v1_closing AS DECIMAL(18,2)), NULL, NULL
 FROM account_balances
 WHERE v1_closing IS NOT NULL AND v2_closing IS NULL
 UNION ALL
 SELECT 'ACCOUNT_MISSING_IN_V1', NULL, account_id, v2_currency, NULL, NULL, NULL,
-       NULL, NULL, CAST(v2_closing AS VARCHAR),
+       NULL,
+       CASE WHEN v1_entries IS NOT NULL
+            THEN 'no balance row, ' || CAST(v1_entries AS VARCHAR) || ' entries' END,
+       CAST(v2_closing AS VARCHAR),
        CAST(v2_closing AS DECIMAL(18,2)), NULL, NULL
 FROM account_balances
 WHERE v2_closing IS NOT NULL AND v1_closing IS NULL
@@ -71,4 +80,9 @@ SELECT 'BALANCE_ROW_MISSING', system, account_id, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, CAST(0 AS DECIMAL(18,2)), NULL, NULL
 FROM sides
 WHERE entries IS NOT NULL AND closing IS NULL
+UNION ALL
+SELECT 'ACCOUNT_CURRENCY_MISMATCH', NULL, account_id, v1_currency, NULL, NULL, NULL,
+       'currency', v1_currency, v2_currency, CAST(0 AS DECIMAL(18,2)), NULL, NULL
+FROM account_balances
+WHERE v1_currency <> v2_currency
 ) AS found;

@@ -10,7 +10,9 @@
 --                                         -> resolved, "arrived on <date>"; one a
 --                                            previous run of this date had settled and
 --                                            this run does not -> open again
---   a MISSING_IN_* item of this date that a later date settled stays resolved
+--   an item a later date's run resolved (resolved_on > this date) stays resolved when
+--   this earlier date is rerun and finds it again (a late file does not reopen what a
+--   later date settled)
 -- An account item last seen on a later date is left alone by a rerun of an older date.
 CREATE OR REPLACE TEMP TABLE timing_settled AS
 SELECT f.item_id, p.earlier_date, p.earlier_item_id,
@@ -26,31 +28,32 @@ SELECT f.item_id,
        w.status AS from_status,
        CASE
            WHEN w.item_id IS NULL THEN 'new'
-           WHEN f.item_id IN (SELECT earlier_item_id FROM timing_matches
-                              WHERE biz_date > $d) THEN 'resolved'
+           WHEN w.status = 'resolved' AND w.resolved_on > $d THEN 'resolved'
            WHEN w.status = 'accepted'
             AND w.accepted_impact = f.amount_impact
             AND w.residual IS NOT DISTINCT FROM f.residual THEN 'accepted'
            ELSE 'open'
        END AS to_status,
-       CASE WHEN f.item_id IN (SELECT earlier_item_id FROM timing_matches WHERE biz_date > $d)
-            THEN w.resolution END AS resolution
+       CASE WHEN w.status = 'resolved' AND w.resolved_on > $d THEN w.resolution
+            END AS resolution,
+       CASE WHEN w.status = 'resolved' AND w.resolved_on > $d THEN w.resolved_on
+            END AS resolved_on
 FROM findings AS f
 LEFT JOIN worklist AS w ON w.item_id = f.item_id
 WHERE f.biz_date = $d
   AND (w.item_id IS NULL OR w.scope = 'entry' OR w.last_seen <= $d)
 UNION ALL
-SELECT w.item_id, w.status, 'resolved', NULL
+SELECT w.item_id, w.status, 'resolved', NULL, $d
 FROM worklist AS w
 WHERE w.status <> 'resolved'
   AND ((w.scope = 'entry' AND w.biz_date = $d) OR (w.scope = 'account' AND w.last_seen <= $d))
   AND w.item_id NOT IN (SELECT item_id FROM findings WHERE biz_date = $d)
 UNION ALL
-SELECT w.item_id, w.status, 'resolved', t.resolution
+SELECT w.item_id, w.status, 'resolved', t.resolution, $d
 FROM timing_settled AS t
 JOIN worklist AS w ON w.item_id = t.earlier_item_id
 UNION ALL
-SELECT w.item_id, w.status, 'open', NULL
+SELECT w.item_id, w.status, 'open', NULL, NULL
 FROM timing_matches AS m
 JOIN worklist AS w ON w.item_id = m.earlier_item_id
 WHERE m.biz_date = $d
@@ -64,6 +67,7 @@ WHERE from_status IS DISTINCT FROM to_status;
 UPDATE worklist AS w
 SET status = c.to_status,
     resolution = c.resolution,
+    resolved_on = c.resolved_on,
     biz_date = f.biz_date,
     severity = f.severity,
     system = f.system,
@@ -84,7 +88,8 @@ WHERE w.item_id = c.item_id
   AND f.biz_date = $d;
 
 UPDATE worklist AS w
-SET status = c.to_status, resolution = c.resolution, last_run_id = $run_id, updated_at = $now
+SET status = c.to_status, resolution = c.resolution, resolved_on = c.resolved_on,
+    last_run_id = $run_id, updated_at = $now
 FROM worklist_changes AS c
 WHERE w.item_id = c.item_id
   AND (c.to_status = 'resolved'

@@ -1,0 +1,67 @@
+"""Results that never mislead (issue 17): balance currencies compared, actions that
+agree with the data, and a rerun of an earlier date that leaves alone what a later
+date settled."""
+
+from __future__ import annotations
+
+import duckdb
+from conftest import DAY, entry
+
+D2 = "2026-11-02"
+
+
+def balance(account, opening, closing, currency="CNY"):
+    return {"account_id": account, "opening_balance": opening, "closing_balance": closing,
+            "currency": currency}
+
+
+def test_balance_rows_in_two_currencies_are_a_currency_mismatch(ledgers):
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [entry("001")])
+    ledgers.balances("v1", [balance("A1", "60.00", "70.00")])
+    ledgers.balances("v2", [balance("A1", "60.00", "70.00", "USD")])
+    (item,) = ledgers.diff().worklist()
+    assert (item["kind"], item["field"], item["v1_value"], item["v2_value"],
+            item["severity"]) == ("ACCOUNT_CURRENCY_MISMATCH", "currency", "CNY", "USD", "P1")
+    assert item["suggested_action"] == "set the account's currency in v2 to v1's CNY (v2 has USD)"
+
+
+def test_an_account_with_entries_is_never_told_to_be_opened_or_closed(ledgers):
+    """v1's balance file is header-only: v1 has entries for A1 but no balance row."""
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [entry("001")])
+    ledgers.balances("v1", [])
+    ledgers.balances("v2", [balance("A1", "0.00", "10.00")])
+    actions = {r["kind"]: r["suggested_action"] for r in ledgers.diff().worklist()}
+    assert actions["ACCOUNT_MISSING_IN_V1"] == (
+        "v1 has the account (no balance row, 1 entries): deliver v1's day-end balance row "
+        "(BALANCE_ROW_MISSING)")
+    assert actions["BALANCE_ROW_MISSING"] == "deliver the day-end balance row of the account in v1"
+
+
+def test_an_extra_copy_and_its_duplicate_agree(ledgers):
+    ledgers.entries("v1", [entry("001"), entry("001")])
+    ledgers.entries("v2", [entry("001")])
+    actions = {r["kind"]: r["suggested_action"] for r in ledgers.diff().worklist()}
+    assert actions["MISSING_IN_V2"].startswith(
+        "v1 has serial 001 more than once (DUPLICATE_SERIAL): remove this extra copy")
+    assert actions["DUPLICATE_SERIAL"] == (
+        "remove the extra copies of serial 001 in v1 (each is also a MISSING_IN_* item)")
+
+
+def test_a_rerun_of_an_earlier_date_does_not_reopen_what_a_later_date_settled(ledgers):
+    """A1's v2 roll-forward breaks on 11-01 (a P1 account item); 11-02 is clean, so its
+    run resolves the item. A late rerun of 11-01 finds it again: it stays resolved."""
+    for day in (DAY, D2):
+        ledgers.entries("v1", [entry(f"{day[-2:]}1")], day=day)
+        ledgers.entries("v2", [entry(f"{day[-2:]}1")], day=day)
+        ledgers.balances("v1", [balance("A1", "0.00", "10.00")], day=day)
+    ledgers.balances("v2", [balance("A1", "0.00", "11.00")], day=DAY)
+    ledgers.balances("v2", [balance("A1", "0.00", "10.00")], day=D2)
+    ledgers.diff("--from", DAY, "--to", D2)
+    ledgers.diff("--date", DAY)
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    statuses = con.execute("SELECT kind, status, resolved_on::VARCHAR FROM worklist "
+                           "ORDER BY kind").fetchall()
+    assert ("ROLLFORWARD_BREAK", "resolved", D2) in statuses
+    assert all(status == "resolved" for _, status, _ in statuses), statuses
