@@ -436,6 +436,8 @@ def describe(result: DateResult) -> str:
              f"{result.findings:,} finding(s)"]
     if result.severities:
         parts[-1] += " (" + ", ".join(f"{s} {n:,}" for s, n in result.severities) + ")"
+    if result.accepted:
+        parts[-1] += f", {result.accepted:,} accepted"
     if result.balances is not None and result.balances.accounts_unexplained:
         parts.append(f"unexplained {shown(result.balances.unexplained)} in "
                      f"{result.balances.accounts_unexplained} account(s)")

@@ -13,7 +13,8 @@ def render(result: DateResult) -> str:
     add = lines.append
     add(f"# Reconciliation report — {result.biz_date.isoformat()}")
     add("")
-    add(f"**Verdict: {result.verdict.upper()}** · {result.findings} finding(s) · "
+    accepted = f" ({result.accepted} accepted)" if result.accepted else ""
+    add(f"**Verdict: {result.verdict.upper()}** · {result.findings} finding(s){accepted} · "
         f"{result.rejected} rejected row(s) · run `{result.run_id}`")
     add("")
     add("## Totals")

@@ -97,11 +97,13 @@ class DateResult:
     balances: BalanceTotals | None = None
     ageing: tuple[tuple[str, int], ...] = ()   # open worklist items by age, all dates
     out_dir: str | None = None
-    engine: str = "duckdb"
+    engine: str = "duckdb"   # where the date's heavy work ran (recon/engines/)
     # MISSING_IN_* items of the last timing_window_days dates, still open: they may yet
     # arrive on the other side. (currency, items, Σ amount_impact)
     in_transit: tuple[tuple[str, int, Decimal], ...] = ()
-    timing_window_days: int = 1   # where the date's heavy work ran (recon/engines.py)
+    timing_window_days: int = 1
+    # the date's findings nobody has accepted, by severity: what fails a run
+    unaccepted: tuple[tuple[str, int], ...] = ()
 
     @property
     def findings(self) -> int:
@@ -113,20 +115,27 @@ class DateResult:
                 + self.v1.balance_rows_rejected + self.v2.balance_rows_rejected)
 
     @property
+    def accepted(self) -> int:
+        """The date's findings a person has accepted (waived): counted apart."""
+        return dict(self.statuses).get("accepted", 0)
+
+    @property
     def verdict(self) -> str:
-        """`clean` only when every row was read, matched and agreed."""
-        return "clean" if self.findings == 0 and self.rejected == 0 else "breaks"
+        """`clean` only when every row was read and matched, and every difference found
+        has been accepted by a person."""
+        unaccepted = sum(n for _, n in self.unaccepted)
+        return "clean" if unaccepted == 0 and self.rejected == 0 else "breaks"
 
     def exit_code(self, fail_on: str = "any") -> int:
-        """docs/interface.md §6: 1 when findings (or rejected rows) were written, else 0.
-
-        fail_on = P1/P2/P3 counts only findings of that severity or higher."""
+        """docs/interface.md §6: 1 when findings nobody accepted (or rejected rows) were
+        written, else 0. fail_on = P1/P2/P3 counts only unaccepted findings of that
+        severity or higher."""
         if fail_on == "never":
             return 0
         if fail_on == "any":
             return 0 if self.verdict == "clean" else 1
         worst = SEVERITIES.index(fail_on)
-        return 1 if any(n for s, n in self.severities if SEVERITIES.index(s) <= worst) else 0
+        return 1 if any(n for s, n in self.unaccepted if SEVERITIES.index(s) <= worst) else 0
 
     def kind_total(self, kind: str) -> KindTotal:
         for total in self.kinds:
@@ -197,6 +206,7 @@ class DateResult:
             "abs_impact": {k: exact(self.kind_total(k).abs_impact) for k in KINDS},
             "severity": dict(self.severities),
             "status": dict(self.statuses),
+            "accepted": self.accepted,
             "resolved_by_this_run": self.resolved,
             "open_items_by_age": dict(self.ageing),
             "in_transit": {

@@ -43,6 +43,10 @@ def date_result(con, biz_date: date, *, run_id: str, started: datetime,
         severities=tuple(con.execute(
             "SELECT severity, count(*) FROM findings WHERE biz_date = ? "
             "GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),
+        unaccepted=tuple(con.execute(
+            "SELECT f.severity, count(*) FROM findings f JOIN worklist w USING (item_id) "
+            "WHERE f.biz_date = ? AND w.status <> 'accepted' GROUP BY 1 ORDER BY 1",
+            [biz_date]).fetchall()),
         statuses=tuple(con.execute(
             "SELECT w.status, count(*) FROM findings f JOIN worklist w USING (item_id) "
             "WHERE f.biz_date = ? GROUP BY 1 ORDER BY 1", [biz_date]).fetchall()),

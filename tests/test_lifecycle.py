@@ -65,3 +65,24 @@ def test_a_rerun_of_an_earlier_date_does_not_reopen_what_a_later_date_settled(le
                            "ORDER BY kind").fetchall()
     assert ("ROLLFORWARD_BREAK", "resolved", D2) in statuses
     assert all(status == "resolved" for _, status, _ in statuses), statuses
+
+
+def test_accepted_findings_do_not_fail_the_run_and_acceptances_are_kept(ledgers):
+    ledgers.entries("v1", [entry("001", amount="10.00")])
+    ledgers.entries("v2", [entry("001", amount="10.00", biz_type="FEE")])
+    ledgers.derived_balances()
+    (item,) = ledgers.diff().worklist()
+    for who, why in (("alice", "entity mapping agreed"), ("bob", "confirmed by finance")):
+        run = ledgers.invoke("worklist", "--db", str(ledgers.db), "accept", item["item_id"],
+                             "--reason", why, "--by", who)
+        assert run.exit_code == 0, run.stderr
+    run = ledgers.diff()
+    assert run.exit_code == 0
+    summary = run.summary()
+    assert (summary["verdict"], summary["findings_total"], summary["accepted"]) == (
+        "clean", 1, 1)
+    assert "1 accepted" in run.stdout
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    notes = con.execute("SELECT note FROM worklist_events WHERE to_status = 'accepted' "
+                        "ORDER BY changed_at, note").fetchall()
+    assert notes == [("by alice: entity mapping agreed",), ("by bob: confirmed by finance",)]
