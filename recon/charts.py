@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 BLUE, ORANGE, RED, GREY = "#3867d6", "#fa8231", "#eb3b5a", "#8395a7"
+PALETTE = (ORANGE, "#20bf6b", "#8854d0", GREY)   # one colour per currency
 STYLE = {
     "svg.fonttype": "path",
     "svg.hashsalt": "recon",
@@ -66,17 +67,24 @@ def _empty(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def by_kind(kinds: Sequence[tuple[str, int, Decimal]]) -> str:
-    """Findings and Σ |amount_impact| per kind: two bar charts side by side."""
+def by_kind(kinds: Sequence[tuple[str, int, dict[str, Decimal]]]) -> str:
+    """Findings and Σ |amount_impact| per kind: two bar charts side by side, the
+    amounts one bar per currency (never added together)."""
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 0.45 * max(len(kinds), 3) + 1),
                                           sharey=True)
         labels = [k for k, _, _ in kinds][::-1]
         counts = [n for _, n, _ in kinds][::-1]
-        impacts = [float(a) for _, _, a in kinds][::-1]
+        currencies = sorted({c for _, _, amounts in kinds for c in amounts})
         if kinds:
             left.barh(labels, counts, color=BLUE)
-            right.barh(labels, impacts, color=ORANGE)
+            height = 0.8 / max(len(currencies), 1)
+            for j, currency in enumerate(currencies):
+                offsets = [i - 0.4 + height * (j + 0.5) for i in range(len(labels))]
+                right.barh(offsets, [float(a.get(currency, 0)) for _, _, a in kinds][::-1],
+                           height=height, color=PALETTE[j % len(PALETTE)], label=currency)
+            if len(currencies) > 1:
+                right.legend(frameon=False, loc="lower right")
             left.xaxis.set_major_locator(MaxNLocator(integer=True))
             _money_axis(right)
         else:
@@ -87,8 +95,9 @@ def by_kind(kinds: Sequence[tuple[str, int, Decimal]]) -> str:
         return _svg(fig, "kinds")
 
 
-def trend(days: Sequence[tuple[date, int, Decimal]]) -> str:
-    """Findings (bars) and the unexplained difference (line) per reconciled date."""
+def trend(days: Sequence[tuple[date, int, dict[str, Decimal]]]) -> str:
+    """Findings (bars) and the unexplained difference (a line per currency) per
+    reconciled date."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(9, 2.8))
         if days:
@@ -97,8 +106,11 @@ def trend(days: Sequence[tuple[date, int, Decimal]]) -> str:
             ax.set_ylabel("findings")
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             twin = ax.twinx()
-            twin.plot(x, [float(u) for _, _, u in days], color=RED, marker="o",
-                      markersize=3, label="unexplained")
+            currencies = sorted({c for _, _, amounts in days for c in amounts})
+            for j, currency in enumerate(currencies):
+                twin.plot(x, [float(u.get(currency, 0)) for _, _, u in days],
+                          color=(RED, *PALETTE)[j % (len(PALETTE) + 1)], marker="o",
+                          markersize=3, label=f"unexplained {currency}")
             twin.set_ylabel("unexplained difference")
             twin.spines["top"].set_visible(False)
             _money_axis(twin, "y")
@@ -106,8 +118,9 @@ def trend(days: Sequence[tuple[date, int, Decimal]]) -> str:
             ax.set_xticks(x[::step], [d.strftime("%m-%d") for d, _, _ in days][::step])
             ax.set_ylim(bottom=0)
             twin.set_ylim(bottom=0)
-            handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-            ax.legend(handles, ["findings", "unexplained"], loc="upper left", frameon=False)
+            bars, bar_labels = ax.get_legend_handles_labels()
+            lines, line_labels = twin.get_legend_handles_labels()
+            ax.legend(bars + lines, bar_labels + line_labels, loc="upper left", frameon=False)
         else:
             _empty(ax, "no reconciled dates yet")
         ax.set_title(f"last {len(days)} reconciled date(s)")

@@ -27,7 +27,7 @@ from recon import __version__, api, core
 from recon.config import ENGINES, Config, load_config, table_names
 from recon.contract import FAIL_ON, KINDS
 from recon.errors import InternalError, ReconError, UsageError
-from recon.money import plain, shown
+from recon.money import plain, shown_by_currency
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
 from recon.worklist import STATUSES
@@ -409,7 +409,8 @@ def _format_items(items: pl.DataFrame, fmt: str) -> str:
     if not rows:
         return "no worklist items match\n"
     columns = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
-               "v1_serial_no", "v2_serial_no", "field", "amount_impact", "days_open")
+               "v1_serial_no", "v2_serial_no", "field", "amount_impact", "currency",
+               "days_open")
     cells = [[text(item[c]) for c in columns] for item in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
@@ -439,7 +440,7 @@ def describe(result: DateResult) -> str:
     if result.accepted:
         parts[-1] += f", {result.accepted:,} accepted"
     if result.balances is not None and result.balances.accounts_unexplained:
-        parts.append(f"unexplained {shown(result.balances.unexplained)} in "
+        parts.append(f"unexplained {shown_by_currency(result.balances.unexplained)} in "
                      f"{result.balances.accounts_unexplained} account(s)")
     parts.append(f"{result.rejected:,} rejected")
     parts.append(f"report: {result.out_dir}/report.md")

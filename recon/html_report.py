@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from recon import charts
 from recon.explain import SIDE_BY_SIDE
-from recon.money import shown
+from recon.money import shown, shown_by_currency
 from recon.monthend import MonthEnd
 from recon.worklist import AGEING_BUCKETS
 
@@ -29,8 +29,8 @@ _env = Environment(loader=PackageLoader("recon", "templates"),
 
 def render_date(data: dict) -> str:
     """report.html from its data section."""
-    kinds = [(k["kind"], k["count"], Decimal(k["abs_impact"])) for k in data["kinds"]]
-    trend = [(date.fromisoformat(t["biz_date"]), t["findings"], Decimal(t["unexplained"]))
+    kinds = [(k["kind"], k["count"], _decimals(k["abs_impact"])) for k in data["kinds"]]
+    trend = [(date.fromisoformat(t["biz_date"]), t["findings"], _decimals(t["unexplained"]))
              for t in data["trend"]]
     figures = {
         "kinds": charts.by_kind(kinds),
@@ -39,7 +39,8 @@ def render_date(data: dict) -> str:
     }
     return _env.get_template("report.html.j2").render(
         title=f"Reconciliation report — {data['biz_date']}", data=data, figures=figures,
-        side_by_side=SIDE_BY_SIDE, data_json=_json_for_script(data), money=shown)
+        side_by_side=SIDE_BY_SIDE, data_json=_json_for_script(data), money=shown,
+        money_by_currency=_shown_by_currency)
 
 
 def month_end_data(result: MonthEnd) -> dict:
@@ -60,7 +61,17 @@ def render_month_end(data: dict) -> str:
     }
     return _env.get_template("month_end.html.j2").render(
         title=f"Month-end check — {data['month']}", data=data, figures=figures,
-        data_json=_json_for_script(data), money=shown)
+        data_json=_json_for_script(data), money=shown,
+        money_by_currency=_shown_by_currency)
+
+
+def _decimals(amounts: dict[str, str]) -> dict[str, Decimal]:
+    return {currency: Decimal(amount) for currency, amount in amounts.items()}
+
+
+def _shown_by_currency(amounts: dict[str, str]) -> str:
+    """A data section's {currency: amount} as the pages show it: CNY 1,234.50; USD 7.00."""
+    return shown_by_currency(tuple(sorted(_decimals(amounts).items())))
 
 
 def _json_for_script(data: dict) -> str:

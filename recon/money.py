@@ -19,6 +19,26 @@ def exact(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+# Money of several currencies: (currency, amount) pairs, in currency order. Amounts of
+# different currencies are never added together.
+ByCurrency = tuple[tuple[str, Decimal], ...]
+
+
+def by_currency(pairs) -> ByCurrency:
+    """(currency, amount) rows as ByCurrency, a NULL currency shown as "?"."""
+    return tuple(sorted((c or "?", Decimal(a)) for c, a in pairs))
+
+
+def shown_by_currency(amounts: ByCurrency, zero: str = "0.00") -> str:
+    """CNY 1,234.50; USD 7.00 — or `zero` when there is none."""
+    return "; ".join(f"{c} {shown(a)}" for c, a in amounts) or zero
+
+
+def exact_by_currency(amounts: ByCurrency) -> dict[str, str]:
+    """{"CNY": "1234.50", "USD": "7.00"}: summary.json's money per currency."""
+    return {c: exact(a) for c, a in amounts}
+
+
 def plain(value):
     """A value as plain JSON: decimals as exact strings, dates and times as ISO text,
     anything else as it is."""

@@ -20,7 +20,7 @@ import polars as pl
 from recon import frames, queries
 from recon.contract import SEVERITIES
 from recon.errors import UsageError
-from recon.money import exact, shown
+from recon.money import ByCurrency, exact, exact_by_currency, shown, shown_by_currency
 from recon.worklist import AGEING_BUCKETS, AGEING_SQL
 
 FLOW_KEY = ("legal_entity", "biz_type", "direction", "currency")
@@ -214,10 +214,10 @@ class MonthEnd:
         if self.balances_as_of is None:
             reasons.append("month-end balances: no date of the month was reconciled")
         elif self.differing:
-            unexplained = sum((abs(d.unexplained) for d in self.differing), Decimal(0))
+            unexplained = self.totals()["unexplained_abs"]
             reasons.append(
                 f"month-end balances: {len(self.differing)} account(s) differ on "
-                f"{self.balances_as_of} (unexplained {shown(unexplained)}): "
+                f"{self.balances_as_of} (unexplained {shown_by_currency(unexplained)}): "
                 + _some([d.account_id for d in self.differing]))
         if self.open_p1:
             reasons.append(f"open work: {len(self.open_p1)} P1 item(s) still open: "
@@ -231,13 +231,19 @@ class MonthEnd:
     def exit_code(self) -> int:
         return 0 if self.verdict == "PASS" else 1
 
-    def totals(self) -> dict[str, Decimal]:
-        def total(values) -> Decimal:
-            return sum((abs(v) for v in values), Decimal("0.00"))
+    def totals(self) -> dict[str, ByCurrency]:
+        """Σ |difference|, Σ |explained|, Σ |unexplained| of the differing accounts, per
+        currency (never added across)."""
+        def total(amount) -> ByCurrency:
+            sums: dict[str, Decimal] = {}
+            for d in self.differing:
+                currency = d.currency or "?"
+                sums[currency] = sums.get(currency, Decimal("0.00")) + abs(amount(d))
+            return tuple(sorted(sums.items()))
         return {
-            "difference_abs": total(d.difference for d in self.differing),
-            "explained_abs": total(d.explained for d in self.differing),
-            "unexplained_abs": total(d.unexplained for d in self.differing),
+            "difference_abs": total(lambda d: d.difference),
+            "explained_abs": total(lambda d: d.explained),
+            "unexplained_abs": total(lambda d: d.unexplained),
         }
 
     def summary(self) -> dict:
@@ -288,7 +294,7 @@ class MonthEnd:
                           for i in self.in_transit],
                 "amount_impact": {c: exact(t) for c, t in self.in_transit_by_currency().items()},
             },
-            "balance_totals": {k: exact(v) for k, v in self.totals().items()},
+            "balance_totals": {k: exact_by_currency(v) for k, v in self.totals().items()},
             "open_work": {
                 "items": len(self.open_items),
                 "by_severity_and_age": self.open_by_severity_and_age(),

@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 
 from recon import html_report, outputs
-from recon.money import shown
+from recon.money import shown, shown_by_currency
 from recon.monthend import MonthEnd
 from recon.report import cell
 from recon.worklist import AGEING_BUCKETS
@@ -126,9 +126,10 @@ def render(result: MonthEnd) -> str:
         add("")
         totals = result.totals()
         add(f"{len(result.differing):,} account(s) with differing closing balances: "
-            f"difference {shown(totals['difference_abs'])}, explained "
-            f"{shown(totals['explained_abs'])}, **unexplained "
-            f"{shown(totals['unexplained_abs'])}** (Σ of absolute values).")
+            f"difference {shown_by_currency(totals['difference_abs'])}, explained "
+            f"{shown_by_currency(totals['explained_abs'])}, **unexplained "
+            f"{shown_by_currency(totals['unexplained_abs'])}** (Σ of absolute values, per "
+            f"currency).")
         if result.differing:
             add("")
             add("| account | kind | ccy | v1 closing | v2 closing | difference | explained "

@@ -3,8 +3,10 @@ DateResult (never from a new query)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from recon.contract import KINDS
-from recon.money import shown
+from recon.money import shown, shown_by_currency
 from recon.result import DateResult
 
 
@@ -44,12 +46,12 @@ def render(result: DateResult) -> str:
 
     add("## Findings by kind")
     add("")
-    add("| kind | findings | Σ \\|amount_impact\\| |")
+    add("| kind | findings | Σ \\|amount_impact\\| per currency |")
     add("|---|---:|---:|")
     for kind in KINDS:
         total = result.kind_total(kind)
         if total.count:
-            add(f"| {kind} | {total.count:,} | {shown(total.abs_impact)} |")
+            add(f"| {kind} | {total.count:,} | {shown_by_currency(total.abs_impact)} |")
     add(f"| **total** | **{result.findings:,}** | |")
     add("")
     if result.severities:
@@ -78,11 +80,15 @@ def render(result: DateResult) -> str:
             f"different closing balances, {b.accounts_unexplained:,} of them not fully "
             f"explained.")
         add("")
-        add("| | Σ \\|amount\\| |")
-        add("|---|---:|")
-        add(f"| closing difference | {shown(b.difference)} |")
-        add(f"| explained (carried in + entry findings) | {shown(b.explained)} |")
-        add(f"| **unexplained (residual)** | **{shown(b.unexplained)}** |")
+        currencies = sorted({c for c, _ in (*b.difference, *b.explained, *b.unexplained)})
+        add("| Σ \\|amount\\| | " + " | ".join(currencies or ["—"]) + " |")
+        add("|---|" + "---:|" * max(len(currencies), 1))
+        for label, amounts in (("closing difference", b.difference),
+                               ("explained (carried in + entry findings)", b.explained),
+                               ("**unexplained (residual)**", b.unexplained)):
+            by = dict(amounts)
+            add(f"| {label} | " + " | ".join(shown(by.get(c, Decimal("0.00")))
+                                            for c in currencies or ["—"]) + " |")
         add("")
 
     if result.top_accounts:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from recon.contract import KINDS, SEVERITIES
-from recon.money import exact
+from recon.money import ByCurrency, exact, exact_by_currency
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class SystemCounts:
 class KindTotal:
     kind: str
     count: int
-    abs_impact: Decimal
+    abs_impact: ByCurrency      # Σ |amount_impact| per currency
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,10 @@ class BalanceTotals:
     accounts_checked: int
     accounts_differing: int     # closing balances differ, or a balance on one side only
     accounts_unexplained: int   # residual ≠ 0, or a balance on one side only
-    difference: Decimal         # Σ |v2 closing − v1 closing| over those accounts
-    explained: Decimal          # Σ |difference − residual|: carried in + entry findings
-    unexplained: Decimal        # Σ |residual| (one-sided accounts count whole)
+    # per currency, over those accounts:
+    difference: ByCurrency      # Σ |v2 closing − v1 closing|
+    explained: ByCurrency       # Σ |difference − residual|: carried in + entry findings
+    unexplained: ByCurrency     # Σ |residual| (one-sided accounts count whole)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,15 @@ class DateResult:
         for total in self.kinds:
             if total.kind == kind:
                 return total
-        return KindTotal(kind, 0, Decimal("0.00"))
+        return KindTotal(kind, 0, ())
+
+    def abs_impact(self) -> ByCurrency:
+        """Σ |amount_impact| of every finding of the date, per currency."""
+        totals: dict[str, Decimal] = {}
+        for kind in self.kinds:
+            for currency, amount in kind.abs_impact:
+                totals[currency] = totals.get(currency, Decimal("0.00")) + amount
+        return tuple(sorted(totals.items()))
 
     def log_line(self) -> dict:
         """What the nightly job logs of the date (one JSON line, with its exit code and
@@ -155,8 +164,8 @@ class DateResult:
             "rows_matched": self.v1.rows_matched,
             "rejected": self.rejected,
             "findings": self.findings,
-            "abs_impact": exact(sum((k.abs_impact for k in self.kinds), Decimal("0.00"))),
-            "unexplained": (exact(self.balances.unexplained)
+            "abs_impact": exact_by_currency(self.abs_impact()),
+            "unexplained": (exact_by_currency(self.balances.unexplained)
                             if self.balances is not None else None),
         }
 
@@ -185,9 +194,9 @@ class DateResult:
                 "accounts_checked": b.accounts_checked,
                 "accounts_differing": b.accounts_differing,
                 "accounts_unexplained": b.accounts_unexplained,
-                "difference_abs": exact(b.difference),
-                "explained_abs": exact(b.explained),
-                "unexplained_abs": exact(b.unexplained),
+                "difference_abs": exact_by_currency(b.difference),
+                "explained_abs": exact_by_currency(b.explained),
+                "unexplained_abs": exact_by_currency(b.unexplained),
             }
         return {
             "biz_date": self.biz_date.isoformat(),
@@ -203,7 +212,7 @@ class DateResult:
             "skipped_fields": list(self.skipped_fields),
             "findings_total": self.findings,
             "findings": {k: self.kind_total(k).count for k in KINDS},
-            "abs_impact": {k: exact(self.kind_total(k).abs_impact) for k in KINDS},
+            "abs_impact": {k: exact_by_currency(self.kind_total(k).abs_impact) for k in KINDS},
             "severity": dict(self.severities),
             "status": dict(self.statuses),
             "accepted": self.accepted,

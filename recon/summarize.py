@@ -6,13 +6,14 @@ recon/html_report.py, the CLI) receive these and query nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from recon import queries, worklist
 from recon.contract import KINDS
 from recon.explain import explain
-from recon.money import exact, plain
+from recon.money import by_currency, exact, exact_by_currency, plain
 from recon.result import AccountDiff, BalanceTotals, DateResult, KindTotal, SystemCounts
 
 TOP_ACCOUNTS = 10
@@ -74,13 +75,25 @@ def in_transit(con, as_of: date, window: int) -> tuple[tuple[str, int, Decimal],
         queries.bound(query, {"as_of": as_of, "window": window})).fetchall())
 
 
+def _per_currency(stored: str | None) -> dict[str, str]:
+    """A run's stored unexplained_abs: {currency: amount}; a run recorded before totals
+    were per currency stored one sum of every currency, which is not shown."""
+    value = json.loads(stored) if stored and stored.startswith("{") else None
+    return value if isinstance(value, dict) else {}
+
+
 def _kind_totals(con, biz_date: date) -> tuple[KindTotal, ...]:
+    """Per kind: its findings, and Σ |amount_impact| per currency."""
     rows = con.execute(
-        "SELECT kind, count(*), CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) "
-        "FROM findings WHERE biz_date = ? GROUP BY kind ORDER BY kind",
-        [biz_date],
-    ).fetchall()
-    return tuple(KindTotal(kind, n, Decimal(total)) for kind, n, total in rows)
+        "SELECT kind, COALESCE(currency, '?'), count(*), "
+        "       CAST(SUM(abs(amount_impact)) AS DECIMAL(38,2)) "
+        "FROM findings WHERE biz_date = ? GROUP BY ALL ORDER BY ALL", [biz_date]).fetchall()
+    kinds: dict[str, list] = {}
+    for kind, currency, count, total in rows:
+        kinds.setdefault(kind, []).append((currency, count, total))
+    return tuple(KindTotal(kind, sum(n for _, n, _ in parts),
+                           by_currency((c, t) for c, _, t in parts))
+                 for kind, parts in kinds.items())
 
 
 def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
@@ -89,10 +102,13 @@ def _top_accounts(con, biz_date: date) -> tuple[AccountDiff, ...]:
 
 
 def _balance_totals(con, biz_date: date) -> BalanceTotals:
-    checked, differing, unexplained, difference, explained, residual = queries.run(
-        con, "balance_totals", {"d": biz_date}).fetchone()
-    return BalanceTotals(checked, differing, unexplained, Decimal(difference),
-                         Decimal(explained), Decimal(residual))
+    rows = queries.run(con, "balance_totals", {"d": biz_date}).fetchall()
+    checked, differing, unexplained = rows[0][:3]
+    money = [r for r in rows if r[3] is not None]
+    return BalanceTotals(checked, differing, unexplained,
+                         by_currency((r[3], r[4]) for r in money),
+                         by_currency((r[3], r[5]) for r in money),
+                         by_currency((r[3], r[6]) for r in money))
 
 
 def _samples(con, biz_date: date) -> tuple[tuple[str, tuple[dict, ...]], ...]:
@@ -120,7 +136,7 @@ def date_page(con, result: DateResult) -> dict:
     balances = result.balances
     trend = [
         {"biz_date": day.isoformat(), "findings": int(findings),
-         "unexplained": exact(Decimal(unexplained or "0"))}
+         "unexplained": _per_currency(unexplained)}
         for day, findings, unexplained in con.execute(
             "SELECT biz_date, arg_max(CAST(counts->>'findings_total' AS BIGINT), started_at), "
             "       arg_max(counts->'balances'->>'unexplained_abs', started_at) "
@@ -129,8 +145,7 @@ def date_page(con, result: DateResult) -> dict:
             [d, TREND_DAYS - 1]).fetchall()[::-1]
     ]
     trend.append({"biz_date": d.isoformat(), "findings": result.findings,
-                  "unexplained": exact(balances.unexplained if balances else None)
-                  or "0.00"})
+                  "unexplained": exact_by_currency(balances.unexplained if balances else ())})
     accounts = [explain(con, d, a.account_id, compared=result.compare_fields).as_data()
                 for a in result.top_accounts[:EXPLAINED_ACCOUNTS]]
     cursor = con.execute(queries.query("worklist_for_date").strip().rstrip(";")
@@ -150,12 +165,12 @@ def date_page(con, result: DateResult) -> dict:
             "accounts_checked": balances.accounts_checked if balances else 0,
             "accounts_differing": balances.accounts_differing if balances else 0,
             "accounts_unexplained": balances.accounts_unexplained if balances else 0,
-            "difference": exact(balances.difference) if balances else "0.00",
-            "explained": exact(balances.explained) if balances else "0.00",
-            "unexplained": exact(balances.unexplained) if balances else "0.00",
+            "difference": exact_by_currency(balances.difference if balances else ()),
+            "explained": exact_by_currency(balances.explained if balances else ()),
+            "unexplained": exact_by_currency(balances.unexplained if balances else ()),
         },
-        "kinds": [{"kind": k.kind, "count": k.count, "abs_impact": exact(k.abs_impact)}
-                  for k in result.kinds],
+        "kinds": [{"kind": k.kind, "count": k.count,
+                   "abs_impact": exact_by_currency(k.abs_impact)} for k in result.kinds],
         "severity": dict(result.severities),
         "trend": trend,
         "ageing": [{"bucket": b, "items": n} for b, n in result.ageing],

@@ -19,8 +19,8 @@ STATUSES = ("new", "open", "resolved", "accepted")
 AGEING_BUCKETS = ("0-1 d", "2-7 d", "8-30 d", ">30 d")
 LIST_COLUMNS = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
                 "v1_serial_no", "v2_serial_no", "field", "v1_value", "v2_value",
-                "amount_impact", "residual", "fix_side", "suggested_action", "first_seen",
-                "last_seen", "days_open", "accepted_by", "accepted_reason")
+                "amount_impact", "currency", "residual", "fix_side", "suggested_action",
+                "first_seen", "last_seen", "days_open", "accepted_by", "accepted_reason")
 # The ageing bucket of an item still to be worked, as of a date ($d).
 AGEING_SQL = (
     "CASE WHEN $d - first_seen <= 1 THEN '0-1 d' WHEN $d - first_seen <= 7 THEN '2-7 d' "

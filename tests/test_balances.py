@@ -41,7 +41,8 @@ def test_difference_fully_explained_by_entry_findings(any_format_ledgers):
     assert row["severity"] == "P2"
     summary = run.summary()["balances"]
     assert (summary["accounts_differing"], summary["accounts_unexplained"]) == (1, 0)
-    assert (summary["explained_abs"], summary["unexplained_abs"]) == ("30.00", "0.00")
+    assert (summary["explained_abs"], summary["unexplained_abs"]) == (
+        {"CNY": "30.00"}, {"CNY": "0.00"})
 
 
 def test_difference_carried_in_from_opening(ledgers):
@@ -67,7 +68,7 @@ def test_unexplained_difference_is_the_residual_and_p1(ledgers):
         ("ROLLFORWARD_BREAK", "v2", "A1", D("5.00"), None),
     }
     assert {r["severity"] for r in run.worklist()} == {"P1"}
-    assert "unexplained 5.00 in 1 account(s)" in run.stdout
+    assert "unexplained CNY 5.00 in 1 account(s)" in run.stdout
 
 
 def test_rollforward_break_on_v1(ledgers):

@@ -125,7 +125,7 @@ def test_summary_json_figures(ledgers):
     summary = ledgers.diff().summary()
     assert summary["verdict"] == "breaks"
     assert summary["findings"]["MISSING_IN_V2"] == 1
-    assert summary["abs_impact"]["MISSING_IN_V2"] == "2.50"
+    assert summary["abs_impact"]["MISSING_IN_V2"] == {"CNY": "2.50"}
     assert summary["systems"]["v1"]["conservation"]["holds"] is True
     json.dumps(summary)  # plain JSON
 

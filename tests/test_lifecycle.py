@@ -86,3 +86,20 @@ def test_accepted_findings_do_not_fail_the_run_and_acceptances_are_kept(ledgers)
     notes = con.execute("SELECT note FROM worklist_events WHERE to_status = 'accepted' "
                         "ORDER BY changed_at, note").fetchall()
     assert notes == [("by alice: entity mapping agreed",), ("by bob: confirmed by finance",)]
+
+
+def test_totals_are_per_currency_and_amounts_carry_their_currency(ledgers):
+    """A CNY account and a USD account, each 10.00 short in v2: nothing adds them."""
+    ledgers.entries("v1", [entry("001", amount="10.00"),
+                           {**entry("002", account_id="B1", amount="10.00"), "currency": "USD"}])
+    ledgers.entries("v2", [])
+    ledgers.balances("v1", [balance("A1", "0.00", "10.00"), balance("B1", "0.00", "10.00", "USD")])
+    ledgers.balances("v2", [balance("A1", "0.00", "0.00"), balance("B1", "0.00", "0.00", "USD")])
+    run = ledgers.diff()
+    summary = run.summary()
+    assert summary["abs_impact"]["MISSING_IN_V2"] == {"CNY": "10.00", "USD": "10.00"}
+    assert summary["balances"]["difference_abs"] == {"CNY": "10.00", "USD": "10.00"}
+    report = (run.out / DAY / "report.md").read_text()
+    assert "| MISSING_IN_V2 | 2 | CNY 10.00; USD 10.00 |" in report
+    listed = ledgers.invoke("worklist", "--db", str(ledgers.db), "--kind", "MISSING_IN_V2")
+    assert "-10.00         USD" in listed.stdout and "-10.00         CNY" in listed.stdout

@@ -9,7 +9,8 @@
 --   ROLLFORWARD_BREAK      per system: closing ≠ opening + Σ signed entries;
 --                          impact = closing − (opening + Σ signed entries)
 --   BALANCE_ROW_MISSING    per system: the account has entries but no balance row,
---                          so its roll-forward cannot be checked; impact 0
+--                          so its roll-forward cannot be checked; impact 0 (in the
+--                          currency of the other system's balance row, if any)
 --   ACCOUNT_CURRENCY_MISMATCH  the two balance rows name different currencies; impact 0
 -- An ACCOUNT_MISSING_IN_* whose missing side has entries for the account (its balance
 -- row is missing or was rejected) says so in that side's value, so that its action is
@@ -76,10 +77,12 @@ SELECT 'ROLLFORWARD_BREAK', system, account_id, currency, NULL, NULL, NULL,
 FROM sides
 WHERE closing <> opening + net
 UNION ALL
-SELECT 'BALANCE_ROW_MISSING', system, account_id, NULL, NULL, NULL, NULL,
+SELECT 'BALANCE_ROW_MISSING', s.system, s.account_id,
+       COALESCE(a.v1_currency, a.v2_currency), NULL, NULL, NULL,
        NULL, NULL, NULL, CAST(0 AS DECIMAL(18,2)), NULL, NULL
-FROM sides
-WHERE entries IS NOT NULL AND closing IS NULL
+FROM sides AS s
+JOIN account_balances AS a ON a.account_id = s.account_id
+WHERE s.entries IS NOT NULL AND s.closing IS NULL
 UNION ALL
 SELECT 'ACCOUNT_CURRENCY_MISMATCH', NULL, account_id, v1_currency, NULL, NULL, NULL,
        'currency', v1_currency, v2_currency, CAST(0 AS DECIMAL(18,2)), NULL, NULL
