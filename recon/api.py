@@ -34,7 +34,7 @@ import polars as pl
 
 from recon import core, monthend, monthend_outputs, worklist
 from recon.config import Config, load_config
-from recon.errors import ReconError, UsageError
+from recon.errors import NotFound, ReconError, UsageError
 from recon.explain import Explanation
 from recon.explain import explain as explain_account
 from recon.monthend import Month, MonthEnd
@@ -153,6 +153,9 @@ class State:
     def accept(self, item_id: str, reason: str, by: str | None = None) -> dict:
         """Waive worklist item `item_id`, with a reason (by: default the OS user)."""
         who = by or getpass.getuser()
+        if not self.db_path.exists():   # never create a database (or lock) to accept in
+            raise NotFound("state database not found (run `recon diff` first)",
+                           str(self.db_path))
         with run_lock(self.db_path):
             con = connect(self.db_path, self.config)
             try:

@@ -77,6 +77,7 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
         con = connect(request.db_path, request.config)
         engine = None
         try:
+            outputs.recover(con, request.out_dir)
             engine = engine_for(con, request.config)
             for biz_date in dates:
                 stages = Stages(on_start=progress.start if progress else None,
@@ -101,10 +102,10 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     started = utcnow()
     run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
-        "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir) "
-        "VALUES (?, ?, ?, ?, 'running', ?, ?)",
+        "INSERT INTO runs (run_id, biz_date, command, started_at, status, v1_dir, v2_dir, "
+        "out_dir) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
         [run_id, biz_date, request.command, started, request.inputs.described("v1"),
-         request.inputs.described("v2")],
+         request.inputs.described("v2"), str(request.out_dir)],
     )
     staging = None
     try:
@@ -133,6 +134,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
         raise
     with stages.stage("outputs"):
         outputs.publish(staging, request.out_dir / biz_date.isoformat())
+        con.execute("UPDATE runs SET published_at = ? WHERE run_id = ?", [utcnow(), run_id])
     return result
 
 

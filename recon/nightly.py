@@ -25,3 +25,12 @@ def plan(last: date | None, target: date, catch_up_days: int) -> list[date]:
         return [target]
     start = max(last + timedelta(days=1), target - timedelta(days=catch_up_days))
     return list(core.date_range(start, target))
+
+
+def skipped(last: date | None, target: date, catch_up_days: int) -> list[date]:
+    """The dates missed since `last` that fall before the catch-up window: the nightly
+    job does not run them (a backfill with recon diff --from/--to does), but says so."""
+    if last is None:
+        return []
+    return list(core.date_range(last + timedelta(days=1),
+                                target - timedelta(days=catch_up_days + 1)))

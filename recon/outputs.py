@@ -64,6 +64,34 @@ def _write_files(con, result: DateResult, page: dict | None, staging: Path) -> N
         (staging / "report.html").write_text(html_report.render_date(page), encoding="utf-8")
 
 
+def recover(con, out_dir: Path) -> None:
+    """What a killed run left in `out_dir`, settled by the next run (which holds the
+    lock, so no other run is writing there): the staged folder of a run that committed
+    but was not published is published now; the staging and set-aside folders of runs
+    that did not commit are removed."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return
+    pending = con.execute(
+        "SELECT run_id, biz_date FROM ("
+        "  SELECT run_id, biz_date, published_at, out_dir, row_number() OVER ("
+        "    PARTITION BY biz_date, out_dir ORDER BY started_at DESC) AS latest"
+        "  FROM runs WHERE status = 'succeeded' AND out_dir IS NOT NULL) "
+        "WHERE latest = 1 AND published_at IS NULL AND out_dir = ?", [str(out_dir)]
+    ).fetchall()
+    for run_id, biz_date in pending:
+        staging = out_dir / f".{biz_date.isoformat()}.{run_id}.tmp"
+        if staging.is_dir():   # else its files are gone: it stays unpublished, on record
+            publish(staging, out_dir / biz_date.isoformat())
+            con.execute("UPDATE runs SET published_at = CAST(now() AS TIMESTAMP) "
+                        "WHERE run_id = ?", [run_id])
+    with writing(out_dir):
+        for leftover in out_dir.iterdir():
+            if leftover.is_dir() and leftover.name.startswith(".") and (
+                    leftover.name.endswith((".tmp", ".old"))):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
 def publish(staging: Path, final: Path) -> Path:
     """Replace `final` with `staging`: the old folder is moved aside, then removed."""
     old = None

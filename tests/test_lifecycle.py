@@ -103,3 +103,34 @@ def test_totals_are_per_currency_and_amounts_carry_their_currency(ledgers):
     assert "| MISSING_IN_V2 | 2 | CNY 10.00; USD 10.00 |" in report
     listed = ledgers.invoke("worklist", "--db", str(ledgers.db), "--kind", "MISSING_IN_V2")
     assert "-10.00         USD" in listed.stdout and "-10.00         CNY" in listed.stdout
+
+
+def test_accepting_in_a_missing_database_creates_nothing(ledgers):
+    db = ledgers.root / "typo.duckdb"
+    run = ledgers.invoke("worklist", "--db", str(db), "accept", "abc", "--reason", "x")
+    assert run.exit_code == 2
+    assert run.stderr == f"recon: {db}: state database not found (run `recon diff` first)\n"
+    assert not db.exists() and not db.with_name("typo.duckdb.lock").exists()
+
+
+def test_a_run_killed_between_commit_and_publication_is_published_by_the_next(ledgers):
+    """The state says 11-01 succeeded but its folder was never moved into place (the
+    kill came between the two); a failed run left its staging folder. The next run
+    publishes the one and removes the other."""
+    for day in (DAY, D2):
+        ledgers.entries("v1", [entry(f"{day[-2:]}1")], day=day)
+        ledgers.entries("v2", [entry(f"{day[-2:]}1")], day=day)
+    ledgers.diff("--date", DAY)
+    con = duckdb.connect(str(ledgers.db))
+    (run_id,) = con.execute("SELECT run_id FROM runs").fetchone()
+    con.execute("UPDATE runs SET published_at = NULL")
+    con.close()
+    staged = ledgers.out / f".{DAY}.{run_id}.tmp"
+    (ledgers.out / DAY).rename(staged)
+    stale = ledgers.out / f".{D2}.20261102-000000-dead00.tmp"
+    stale.mkdir()
+    ledgers.diff("--date", D2)
+    assert (ledgers.out / DAY / "summary.json").exists()
+    assert sorted(p.name for p in ledgers.out.iterdir()) == [DAY, D2]
+    con = duckdb.connect(str(ledgers.db), read_only=True)
+    assert con.execute("SELECT count(*) FROM runs WHERE published_at IS NULL").fetchone() == (0,)

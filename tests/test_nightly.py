@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
 from jobs.nightly import main as nightly_main
-from recon.nightly import plan
+from recon.nightly import plan, skipped
 from recon.state import SCHEMA_VERSION
 
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]
@@ -202,6 +202,31 @@ def test_catch_up_plan():
     assert plan(date(2026, 11, 7), y, 7) == [date(2026, 11, 8), date(2026, 11, 9), y]
     assert plan(y, y, 7) == []
     assert plan(date(2026, 10, 1), y, 3) == [date(2026, 11, d) for d in (7, 8, 9, 10)]
+    assert skipped(date(2026, 11, 1), y, 3) == [date(2026, 11, d) for d in range(2, 7)]
+    assert skipped(date(2026, 11, 7), y, 3) == [] == skipped(None, y, 3)
+
+
+def test_dates_before_the_catch_up_window_are_said_and_not_quiet(ledgers, tmp_path):
+    """Only 11-01 done; today 11-20 with catch_up_days 7: 11-12..11-19 run, and the log
+    and the exit code say that 11-02..11-11 did not."""
+    ledgers.entries("v1", GOOD, day="2026-11-01")
+    ledgers.entries("v2", GOOD, day="2026-11-01")
+    assert ledgers.diff(day="2026-11-01").exit_code == 0
+    dry = _nightly(ledgers, "--today", "2026-11-20", "--dry-run")
+    assert dry.stdout.splitlines()[0] == "2026-11-12"
+    assert dry.stdout.splitlines()[-1] == (
+        "not run: 10 date(s) missed since the last success fall before the catch-up window "
+        "of 7 day(s): backfill them with recon diff --from 2026-11-02 --to 2026-11-11")
+    for d in range(12, 20):
+        ledgers.entries("v1", GOOD, day=f"2026-11-{d}")
+        ledgers.entries("v2", GOOD, day=f"2026-11-{d}")
+    ledgers.derived_balances()
+    log = tmp_path / "n.jsonl"
+    run = _nightly(ledgers, "--today", "2026-11-20", "--log", str(log), "--no-month-end")
+    assert run.exit_code == 1
+    first = json.loads(log.read_text().splitlines()[0])
+    assert (first["status"], first["from"], first["to"], first["dates"]) == (
+        "skipped", "2026-11-02", "2026-11-11", 10)
 
 
 def _nightly(ledgers, *args):

@@ -13,3 +13,8 @@ CREATE TABLE IF NOT EXISTS timing_matches (
 
 ALTER TABLE worklist ADD COLUMN IF NOT EXISTS resolution VARCHAR;
 ALTER TABLE worklist ADD COLUMN IF NOT EXISTS resolved_on DATE;
+
+-- Where a run's outputs go, and when they were published: a run killed between its
+-- commit and the publication of its folder is published by the next run.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS out_dir VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS published_at TIMESTAMP;
