@@ -38,7 +38,7 @@ from recon.result import (
 )
 from recon.sources import Inputs
 from recon.stages import LiveProgress, Stages
-from recon.state import connect, run_lock
+from recon.state import WorkingCopy, run_lock
 
 TOP_ACCOUNTS = 10
 SAMPLE_ROWS = 5
@@ -74,15 +74,18 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
     request.inputs.check()
     results = []
     with run_lock(request.db_path):
-        con = connect(request.db_path, request.config)
+        state = WorkingCopy(request.db_path, request.config)
+        con = state.con
         engine = None
         try:
             outputs.recover(con, request.out_dir)
+            state.publish()
             engine = engine_for(con, request.config)
             for biz_date in dates:
                 stages = Stages(on_start=progress.start if progress else None,
                                 on_end=progress.end if progress else None)
-                result = diff_date(con, request, biz_date, stages=stages, engine=engine)
+                result = diff_date(con, request, biz_date, stages=stages, engine=engine,
+                                   publish_state=state.publish)
                 results.append(result)
                 if on_stages:
                     on_stages(result, stages)
@@ -91,12 +94,15 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
         finally:
             if engine is not None:
                 engine.close()
-            con.close()
+            state.close()
     return results
 
 
 def diff_date(con, request: DiffRequest, biz_date: date, *,
-              stages: Stages | None = None, engine=None) -> DateResult:
+              stages: Stages | None = None, engine=None,
+              publish_state: Callable[[], None] = lambda: None) -> DateResult:
+    """One date in one transaction. `publish_state` makes what is committed readable
+    (state.WorkingCopy): the run's 'running' record, then its outcome."""
     stages = stages or Stages()
     engine = engine or DuckDBEngine(con)
     started = utcnow()
@@ -107,6 +113,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
         [run_id, biz_date, request.command, started, request.inputs.described("v1"),
          request.inputs.described("v2"), str(request.out_dir)],
     )
+    publish_state()
     staging = None
     try:
         con.execute("BEGIN")
@@ -120,6 +127,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
                  json.dumps(result.summary()), run_id],
             )
             con.execute("COMMIT")
+            publish_state()
     except BaseException as exc:
         con.execute("ROLLBACK")
         if staging is not None:
@@ -131,10 +139,12 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
             "WHERE run_id = ?",
             [utcnow(), code, message, run_id],
         )
+        publish_state()
         raise
     with stages.stage("outputs"):
         outputs.publish(staging, request.out_dir / biz_date.isoformat())
         con.execute("UPDATE runs SET published_at = ? WHERE run_id = ?", [utcnow(), run_id])
+        publish_state()
     return result
 
 

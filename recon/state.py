@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -169,3 +170,53 @@ def reconciled(con, biz_date) -> dict:
     if row is None:
         raise NotFound(f"no successful reconciliation of {biz_date} in the state database")
     return json.loads(row[0])
+
+
+class WorkingCopy:
+    """The state database as a run writes it: a copy beside it (`<db>.run`), opened
+    read-write, while `<db>` itself is only ever replaced whole. `publish()` checkpoints
+    the copy and moves a copy of it into place atomically (write, then rename), so that
+    the readers (`explain`, `worklist`, `month-end`, notebooks), which open `<db>`
+    read-only, are never blocked by a run (DuckDB lets no other process open a file
+    one process writes) and always see the last published state. Only under the run
+    lock: one writer at a time.
+
+    A run killed after a commit but before its publication leaves `<db>.run`: DuckDB
+    replays only committed transactions from its WAL, so it holds the latest committed
+    state, and the next run starts from it (and publishes it)."""
+
+    def __init__(self, db_path: str | Path, config: Config):
+        self.db = Path(db_path)
+        self.work = self.db.with_name(self.db.name + ".run")
+        try:
+            self.db.parent.mkdir(parents=True, exist_ok=True)
+            if not self.work.exists() and self.db.exists():
+                part = self.db.with_name(self.db.name + ".run.part")
+                shutil.copyfile(self.db, part)
+                if _wal(self.db).exists():   # left by a writer that was killed
+                    shutil.copyfile(_wal(self.db), _wal(self.work))
+                os.replace(part, self.work)
+        except OSError as exc:
+            raise UsageError(f"cannot write the state database: {exc.strerror or exc}",
+                             str(exc.filename or self.db)) from None
+        self.con = connect(self.work, config)
+
+    def publish(self) -> None:
+        self.con.execute("CHECKPOINT")
+        part = self.db.with_name(self.db.name + ".publish")
+        try:
+            shutil.copyfile(self.work, part)
+            os.replace(part, self.db)
+            _wal(self.db).unlink(missing_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot write the state database: {exc.strerror or exc}",
+                             str(exc.filename or self.db)) from None
+
+    def close(self) -> None:
+        self.con.close()
+        for leftover in (self.work, _wal(self.work)):
+            leftover.unlink(missing_ok=True)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")

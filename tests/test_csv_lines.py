@@ -42,7 +42,7 @@ def _line(fields: list[str]) -> str:
 
 
 @given(plan=records)
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_record_is_read_and_every_damaged_one_rejected_at_its_line(tmp_path, plan):
     ledgers = Ledgers(tmp_path / uuid.uuid4().hex)

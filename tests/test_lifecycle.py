@@ -134,3 +134,33 @@ def test_a_run_killed_between_commit_and_publication_is_published_by_the_next(le
     assert sorted(p.name for p in ledgers.out.iterdir()) == [DAY, D2]
     con = duckdb.connect(str(ledgers.db), read_only=True)
     assert con.execute("SELECT count(*) FROM runs WHERE published_at IS NULL").fetchone() == (0,)
+
+
+def test_readers_are_not_blocked_while_a_run_writes(ledgers):
+    """A run writes its working copy (<db>.run); another process reads <db>: the last
+    published state, not exit 4."""
+    import subprocess
+    import sys
+
+    from recon.config import Config
+    from recon.state import WorkingCopy
+
+    ledgers.entries("v1", [entry("001"), entry("002")])
+    ledgers.entries("v2", [entry("001")])
+    ledgers.diff()
+    writing = WorkingCopy(ledgers.db, Config())
+    try:
+        writing.con.execute("DELETE FROM worklist")          # not published
+        listed = subprocess.run(
+            [sys.executable, "-m", "recon", "worklist", "--db", str(ledgers.db),
+             "--format", "csv"], capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert "MISSING_IN_V2" in listed.stdout
+        writing.publish()
+        listed = subprocess.run(
+            [sys.executable, "-m", "recon", "worklist", "--db", str(ledgers.db)],
+            capture_output=True, text=True, timeout=60)
+        assert listed.stdout == "no worklist items match\n"
+    finally:
+        writing.close()
+    assert not ledgers.db.with_name("recon.duckdb.run").exists()

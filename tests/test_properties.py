@@ -166,7 +166,7 @@ multi_day = st.builds(
 )
 
 
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=3, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=multi_day)
 def test_cut_offs_and_splits_across_dates_found_exactly(workdir, spec):
