@@ -301,7 +301,8 @@ class MonthEnd:
                 "p1_items": [
                     {"item_id": i["item_id"], "kind": i["kind"], "account_id": i["account_id"],
                      "first_seen": i["first_seen"].isoformat(), "age_days": i["age_days"],
-                     "amount_impact": exact(i["amount_impact"])} for i in self.open_p1],
+                     "amount_impact": exact(i["amount_impact"]), "currency": i["currency"]}
+                    for i in self.open_p1],
             },
         }
 

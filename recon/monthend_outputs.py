@@ -172,7 +172,7 @@ def render(result: MonthEnd) -> str:
         add("")
         for i in result.open_p1[:REPORT_ROWS]:
             add(f"- `{i['item_id']}` {i['kind']} `{i['account_id']}` "
-                f"{shown(i['amount_impact'])}, open {i['age_days']} d")
+                f"{i['currency'] or ''} {shown(i['amount_impact'])}, open {i['age_days']} d")
     add("")
     return "\n".join(lines)
 
@@ -262,9 +262,10 @@ def write_xlsx(result: MonthEnd, path: Path) -> None:
     table("Open work", [("item_id", None), ("kind", None), ("severity", None),
                         ("status", None), ("account_id", None), ("first_seen", "date"),
                         ("age_days", "count"), ("amount_impact", "money"),
-                        ("suggested_action", None)],
+                        ("currency", None), ("suggested_action", None)],
           [(i["item_id"], i["kind"], i["severity"], i["status"], i["account_id"],
-            i["first_seen"], i["age_days"], i["amount_impact"], i["suggested_action"])
+            i["first_seen"], i["age_days"], i["amount_impact"], i["currency"],
+            i["suggested_action"])
            for i in result.open_items], start=len(pivot) + 3)
     book.close()
 
