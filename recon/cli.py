@@ -186,7 +186,7 @@ def cli(debug: bool) -> None:
                    "config); --no-html saves ~0.3 s a date in long backfills.")
 @click.option("--profile", is_flag=True,
               help="Print each stage's time and rows (load v1, load v2, match, balances, "
-                   "findings, state, outputs) on stderr after each date.")
+                   "findings, state, outputs, commit, publish) on stderr after each date.")
 def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_dir, db_path,
          config_path, fail_on, threads, memory_limit, temp_directory, engine, html,
          profile) -> None:

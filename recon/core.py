@@ -119,7 +119,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
         con.execute("BEGIN")
         result, staging, inputs = _reconcile(con, request, biz_date, run_id, started, stages,
                                              engine)
-        with stages.stage("state"):
+        with stages.stage("commit"):
             con.execute(
                 "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, "
                 "inputs = ?, counts = ? WHERE run_id = ?",
@@ -141,7 +141,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
         )
         publish_state()
         raise
-    with stages.stage("outputs"):
+    with stages.stage("publish"):
         outputs.publish(staging, request.out_dir / biz_date.isoformat())
         con.execute("UPDATE runs SET published_at = ? WHERE run_id = ?", [utcnow(), run_id])
         publish_state()

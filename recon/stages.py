@@ -46,7 +46,8 @@ class Stages:
             self._add(record)
 
     def _add(self, record: StageTime) -> None:
-        """A stage entered twice (e.g. state: the worklist, then the commit) is one row."""
+        """A stage entered twice (a backfill's dates share none: one Stages per date) is
+        one row."""
         for seen in self.times:
             if seen.name == record.name:
                 seen.seconds += record.seconds
