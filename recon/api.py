@@ -85,15 +85,18 @@ class State:
             return worklist.frame(con, query, params or {})
 
     def worklist(self, *, status: str | Iterable[str] = (), kind: str | Iterable[str] = (),
+                 severity: str | Iterable[str] = (), fix_side: str | None = None,
                  account: str | None = None, date: date | str | None = None,
                  min_impact: Decimal | str | None = None, in_transit: bool = False
                  ) -> pl.DataFrame:
         """Worklist items, worst first: unresolved before resolved and accepted, then by
         severity and |amount_impact|. Filters combine; each of status and kind may be
         one value or several. `in_transit`: only the MISSING_IN_* items still open within
-        the timing window of the last date reconciled (they may yet arrive)."""
+        the timing window of the last date reconciled (they may yet arrive). days_open
+        counts to the last date reconciled (to last_seen for a resolved item)."""
         filters = worklist.Filters(
-            statuses=_names(status), kinds=_names(kind), account_id=account,
+            statuses=_names(status), kinds=_names(kind), severities=_names(severity),
+            fix_side=fix_side, account_id=account,
             biz_date=as_date(date, "--date") if date is not None else None,
             min_impact=_amount(min_impact),
             in_transit_days=self.config.timing_window_days if in_transit else None)

@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import sys
+import textwrap
 import traceback
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -25,7 +26,7 @@ import polars as pl
 
 from recon import __version__, api, core
 from recon.config import ENGINES, Config, load_config, table_names
-from recon.contract import FAIL_ON, KINDS
+from recon.contract import FAIL_ON, KINDS, SEVERITIES
 from recon.errors import InternalError, ReconError, UsageError
 from recon.money import plain, shown_by_currency
 from recon.result import DateResult
@@ -248,9 +249,16 @@ def explain(on_date, account_id, db_path, fmt) -> None:
 
 @cli.group(invoke_without_command=True)
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
-              help="Only items with this status (repeatable).")
+              help="Only items with this status (repeatable; default: new and open, the "
+                   "work still to do).")
+@click.option("--all", "every", is_flag=True,
+              help="Every item, resolved and accepted ones too.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only items of this kind (repeatable).")
+@click.option("--severity", "severities", multiple=True, type=click.Choice(SEVERITIES),
+              help="Only items of this severity (repeatable).")
+@click.option("--fix-side", type=click.Choice(("v1", "v2")),
+              help="Only items whose repair is in this system.")
 @click.option("--account", "account_id", help="Only items of this account.")
 @click.option("--date", "on_date", metavar="YYYY-MM-DD",
               help="Only items last found on this business date.")
@@ -264,20 +272,27 @@ def explain(on_date, account_id, db_path, fmt) -> None:
 @db_option
 @config_option
 @click.pass_context
-def worklist(ctx, statuses, kinds, account_id, on_date, min_impact, in_transit, fmt, db_path,
-             config_path) -> None:
-    """List the worklist across all dates, worst first; or accept an item (see below).
+def worklist(ctx, statuses, every, kinds, severities, fix_side, account_id, on_date,
+             min_impact, in_transit, fmt, db_path, config_path) -> None:
+    """List the work still to do across all dates, worst first (severity, then
+    |amount_impact|); or accept an item (see below).
 
     Every finding is one item (item_id) with a status: new, open (found again),
-    resolved (no longer found), accepted (waived by a person, with a reason).
+    resolved (no longer found), accepted (waived by a person, with a reason). The table
+    gives what to repair: both systems' values, the impact and its currency, the
+    system to fix, the days open (to the last date reconciled), and the suggested
+    action on a line of its own.
     """
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
         return
+    if every and statuses:
+        raise UsageError("give --all or --status, not both")
     items = api.open(db_path, config_path).worklist(
-        status=statuses, kind=kinds, account=account_id, date=on_date, min_impact=min_impact,
-        in_transit=in_transit)
+        status=() if every else statuses or ("new", "open"), kind=kinds,
+        severity=severities, fix_side=fix_side, account=account_id, date=on_date,
+        min_impact=min_impact, in_transit=in_transit)
     click.echo(_format_items(items, fmt), nl=False)
 
 
@@ -404,6 +419,14 @@ def _log_to(path: str | None):
         yield log
 
 
+TABLE_WIDTH = 120
+# The table: (column, header, width); the suggested action goes on a line of its own.
+TABLE = (("item_id", "item", 16), ("severity", "sev", 3), ("status", "status", 8),
+         ("kind", "kind", 21), ("account_id", "account", 12), ("v1_value", "v1", 13),
+         ("v2_value", "v2", 13), ("amount_impact", "impact", 13), ("currency", "ccy", 3),
+         ("fix_side", "fix", 3), ("days_open", "days", 4))
+
+
 def _format_items(items: pl.DataFrame, fmt: str) -> str:
     def text(value) -> str:
         return "" if value is None else str(plain(value))
@@ -420,14 +443,19 @@ def _format_items(items: pl.DataFrame, fmt: str) -> str:
         return buffer.getvalue()
     if not rows:
         return "no worklist items match\n"
-    columns = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
-               "v1_serial_no", "v2_serial_no", "field", "amount_impact", "currency",
-               "days_open")
-    cells = [[text(item[c]) for c in columns] for item in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} item(s)\n"
+
+    def cell(value: str, width: int, right: bool = False) -> str:
+        value = value if len(value) <= width else value[:width - 1] + "…"
+        return value.rjust(width) if right else value.ljust(width)
+
+    right = {"amount_impact", "days_open"}
+    lines = [" ".join(cell(h, w, c in right) for c, h, w in TABLE).rstrip()]
+    for item in rows:
+        lines.append(" ".join(cell(text(item[c]), w, c in right)
+                              for c, _, w in TABLE).rstrip())
+        lines += textwrap.wrap(text(item["suggested_action"]), TABLE_WIDTH,
+                               initial_indent="  → ", subsequent_indent="    ")
+    return "\n".join(lines) + f"\n{len(rows)} item(s)\n"
 
 
 def _dates(on_date, from_date, to_date) -> list[date]:

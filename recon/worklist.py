@@ -32,6 +32,8 @@ AGEING_SQL = (
 class Filters:
     statuses: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    fix_side: str | None = None
     account_id: str | None = None
     biz_date: date | None = None
     min_impact: Decimal | None = None
@@ -40,7 +42,7 @@ class Filters:
 
 def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
     """Worklist items matching `filters`, worst first. days_open counts to `as_of`
-    (default: the item's last_seen date)."""
+    (default: the last date reconciled)."""
     where, params = ["TRUE"], {}
     if filters.statuses:
         where.append("status IN (SELECT unnest($statuses))")
@@ -48,6 +50,12 @@ def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
     if filters.kinds:
         where.append("kind IN (SELECT unnest($kinds))")
         params["kinds"] = list(filters.kinds)
+    if filters.severities:
+        where.append("severity IN (SELECT unnest($severities))")
+        params["severities"] = list(filters.severities)
+    if filters.fix_side:
+        where.append("fix_side = $fix_side")
+        params["fix_side"] = filters.fix_side
     if filters.account_id:
         where.append("account_id = $account")
         params["account"] = filters.account_id
@@ -64,8 +72,12 @@ def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
                      "'succeeded') - CAST($window AS INTEGER)")
         params["window"] = filters.in_transit_days
     params["as_of"] = as_of
-    columns = ", ".join("COALESCE(CAST($as_of AS DATE), last_seen) - first_seen AS days_open"
-                        if c == "days_open" else c for c in LIST_COLUMNS)
+    # Days open: to `as_of`, else to the last date reconciled; a resolved item's to the
+    # last date it was found.
+    days_open = ("CASE WHEN status = 'resolved' THEN last_seen ELSE COALESCE("
+                 "CAST($as_of AS DATE), (SELECT max(biz_date) FROM runs "
+                 "WHERE status = 'succeeded'), last_seen) END - first_seen AS days_open")
+    columns = ", ".join(days_open if c == "days_open" else c for c in LIST_COLUMNS)
     return frame(con,
                  f"SELECT {columns} FROM worklist WHERE {' AND '.join(where)} "
                  f"ORDER BY status IN ('resolved', 'accepted'), severity, "

@@ -102,7 +102,7 @@ def test_totals_are_per_currency_and_amounts_carry_their_currency(ledgers):
     report = (run.out / DAY / "report.md").read_text()
     assert "| MISSING_IN_V2 | 2 | CNY 10.00; USD 10.00 |" in report
     listed = ledgers.invoke("worklist", "--db", str(ledgers.db), "--kind", "MISSING_IN_V2")
-    assert "-10.00         USD" in listed.stdout and "-10.00         CNY" in listed.stdout
+    assert "-10.00 USD v2" in listed.stdout and "-10.00 CNY v2" in listed.stdout
 
 
 def test_accepting_in_a_missing_database_creates_nothing(ledgers):

@@ -108,7 +108,7 @@ def test_worklist_filters_and_formats(ledgers):
     ledgers.diff()
     db = str(ledgers.db)
     table = ledgers.invoke("worklist", "--db", db)
-    assert table.exit_code == 0 and table.stdout.startswith("item_id")
+    assert table.exit_code == 0 and table.stdout.startswith("item ")
     csv_out = ledgers.invoke("worklist", "--db", db, "--format", "csv", "--kind",
                              "MISSING_IN_V2", "--min-impact", "100")
     lines = csv_out.stdout.splitlines()
@@ -342,3 +342,30 @@ def test_quiet_when_not_a_terminal(ledgers):
     ledgers.entries("v2", GOOD)
     run = ledgers.diff()
     assert run.stderr == "" and run.stdout.count("\n") == 1
+
+
+def test_the_worklist_shows_open_work_and_what_to_repair_in_120_columns(ledgers):
+    """By default the work still to do, worst first; each item with both values, the
+    impact and its currency, the side to fix and its days open (to the last date
+    reconciled), the action on a line of its own; --all shows resolved items too."""
+    for day in ("2026-11-01", "2026-11-02"):
+        ledgers.entries("v1", [*GOOD, entry(f"{day[-2:]}9", amount="500.00",
+                                            biz_order_no="order " * 30)], day=day)
+        ledgers.entries("v2", GOOD[:1], day=day)
+    ledgers.diff("--from", "2026-11-01", "--to", "2026-11-02")
+    ledgers.entries("v2", [*GOOD, entry("029", amount="500.00", biz_order_no="order " * 30)],
+                    day="2026-11-02")
+    ledgers.diff("--date", "2026-11-02")
+    db = str(ledgers.db)
+    table = ledgers.invoke("worklist", "--db", db).stdout.splitlines()
+    assert max(len(line) for line in table) <= 120
+    rows = [line for line in table[1:-1] if not line.startswith("  ")]
+    assert [r.split()[3] for r in rows] == ["MISSING_IN_V2", "MISSING_IN_V2"]
+    assert rows[0].split()[1] == "P2"              # 500.00 first, then 3.00
+    assert rows[0].split()[-4:] == ["-500.00", "CNY", "v2", "1"]   # 11-01 to 11-02
+    assert table[2].startswith("  → post the missing entry in v2: C 500.00")
+    everything = ledgers.invoke("worklist", "--db", db, "--all").stdout
+    assert " resolved " in everything
+    p2 = ledgers.invoke("worklist", "--db", db, "--severity", "P2", "--fix-side", "v2",
+                        "--format", "csv").stdout.splitlines()
+    assert len(p2) == 2 and ",P2," in p2[1]
