@@ -480,7 +480,8 @@ def describe(result: DateResult) -> str:
     if result.accepted:
         parts[-1] += f", {result.accepted:,} accepted"
     if result.balances is not None and result.balances.accounts_unexplained:
-        parts.append(f"unexplained {shown_by_currency(result.balances.unexplained)} in "
+        unexplained = tuple((c, a) for c, a in result.balances.unexplained if a)
+        parts.append(f"unexplained {shown_by_currency(unexplained)} in "
                      f"{result.balances.accounts_unexplained} account(s)")
     parts.append(f"{result.rejected:,} rejected")
     parts.append(f"report: {result.out_dir}/report.md")

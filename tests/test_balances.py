@@ -261,3 +261,14 @@ def test_explain_says_which_entries_the_state_does_not_keep(ledgers):
                                 "state (the source files hold them)")
     assert explained("A3").strip() == ("1 v1 and 1 v2 entries matched cleanly: not kept in "
                                        "the state (the source files hold them)")
+
+
+def test_report_md_golden(ledgers):
+    """The whole report.md of the explain ledgers, its run id made constant: what the
+    ledger engineers get to read, pinned line by line."""
+    import re
+
+    _explain_ledgers(ledgers)
+    run = ledgers.diff()
+    text = (run.out / "2026-11-01" / "report.md").read_text(encoding="utf-8")
+    _golden("report.md", re.sub(r"run `[^`]+`", "run `RUN`", text))
