@@ -44,22 +44,36 @@ class Explanation:
     entry_counts: tuple[tuple[str, int], ...] = ()
 
     @property
-    def carried(self) -> Decimal:
-        return (self.v2_opening or Decimal("0.00")) - (self.v1_opening or Decimal("0.00"))
+    def carried(self) -> Decimal | None:
+        """v2 opening − v1 opening; none unless both systems have a balance row."""
+        if self.v1_opening is None or self.v2_opening is None:
+            return None
+        return self.v2_opening - self.v1_opening
 
     @property
     def entry_impact(self) -> Decimal:
         return sum((f["amount_impact"] for f in self.entry_findings), Decimal("0.00"))
 
     @property
+    def one_sided(self) -> bool:
+        """Only one system has a balance row for the account that date."""
+        return (self.v1_closing is None) != (self.v2_closing is None)
+
+    @property
     def expected_v2_closing(self) -> Decimal | None:
-        if self.v1_closing is None:
+        """v1 closing + carried + Σ entry impacts; none when a balance row is missing
+        (there is no carried-in difference to add)."""
+        if self.v1_closing is None or self.v2_closing is None:
             return None
         return self.v1_closing + self.carried + self.entry_impact
 
     @property
     def residual(self) -> Decimal | None:
-        if self.v2_closing is None or self.expected_v2_closing is None:
+        """What nothing explains; for an account on one side only, its whole closing
+        difference (a missing row counts as 0), as the balance totals count it."""
+        if self.one_sided:
+            return (self.v2_closing or Decimal("0.00")) - (self.v1_closing or Decimal("0.00"))
+        if self.expected_v2_closing is None:
             return None
         return self.v2_closing - self.expected_v2_closing
 
@@ -154,12 +168,14 @@ def render(e: Explanation) -> str:
     lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
     lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
                  f"{shown(e.expected_v2_closing):>16}")
-    closing_diff = (None if e.v1_closing is None or e.v2_closing is None
-                    else e.v2_closing - e.v1_closing)
-    lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing):>16}{shown(e.v2_closing):>16}"
-                 f"{shown(closing_diff):>16}")
+    closing_diff = (None if e.v1_closing is None and e.v2_closing is None
+                    else (e.v2_closing or Decimal("0.00")) - (e.v1_closing or Decimal("0.00")))
+    lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing) or '—':>16}"
+                 f"{shown(e.v2_closing) or '—':>16}{shown(closing_diff):>16}")
     verdict = ("" if e.residual is None else "  explained" if e.residual == 0
                else "  UNEXPLAINED")
+    if e.one_sided:
+        verdict += f" (no {'v1' if e.v1_closing is None else 'v2'} balance row)"
     lines.append(f"{'residual':<{width}}{'':>32}{shown(e.residual):>16}{verdict}")
     if e.account_findings:
         lines += ["", "Account findings:"]

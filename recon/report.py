@@ -99,10 +99,12 @@ def render(result: DateResult) -> str:
                 "| carried in | entry findings | residual |")
             add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
             for a in result.top_accounts:
+                missing = ("" if not a.one_sided else " (no v1 balance row)"
+                           if a.v1_closing is None else " (no v2 balance row)")
                 add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
-                    f"{shown(a.v1_closing)} | {shown(a.v2_closing)} | "
+                    f"{shown(a.v1_closing) or '—'} | {shown(a.v2_closing) or '—'} | "
                     f"{shown(a.closing_difference)} | {shown(a.carried)} | "
-                    f"{shown(a.entry_impact)} | {shown(a.residual)} |")
+                    f"{shown(a.entry_impact)} | {shown(a.unexplained)}{missing} |")
         else:
             add("| account | currency | findings | Σ amount_impact |")
             add("|---|---|---:|---:|")

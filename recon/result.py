@@ -61,10 +61,21 @@ class AccountDiff:
         return self.v2_opening - self.v1_opening
 
     @property
+    def one_sided(self) -> bool:
+        """Only one system has a balance row for the account."""
+        return (self.v1_closing is None) != (self.v2_closing is None)
+
+    @property
     def closing_difference(self) -> Decimal | None:
-        if self.v1_closing is None or self.v2_closing is None:
+        """v2 closing − v1 closing; a missing row counts as 0 (the whole balance)."""
+        if self.v1_closing is None and self.v2_closing is None:
             return None
-        return self.v2_closing - self.v1_closing
+        return (self.v2_closing or Decimal("0.00")) - (self.v1_closing or Decimal("0.00"))
+
+    @property
+    def unexplained(self) -> Decimal | None:
+        """The residual; for an account on one side only, its whole difference."""
+        return self.closing_difference if self.one_sided else self.residual
 
 
 @dataclass(frozen=True)

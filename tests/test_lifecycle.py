@@ -164,3 +164,24 @@ def test_readers_are_not_blocked_while_a_run_writes(ledgers):
     finally:
         writing.close()
     assert not ledgers.db.with_name("recon.duckdb.run").exists()
+
+
+def test_an_account_on_one_side_only_shows_its_whole_difference_unexplained(ledgers):
+    """v2 has no balance row for A1: the waterfall and the report give the closing
+    difference (the missing row counts as 0) as unexplained, carried in as unknown."""
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [entry("001")])
+    ledgers.balances("v1", [balance("A1", "90.00", "100.00")])
+    ledgers.balances("v2", [balance("B1", "0.00", "0.00")])
+    run = ledgers.diff()
+    text = ledgers.invoke("explain", "--date", DAY, "--account", "A1", "--db",
+                          str(ledgers.db)).stdout
+    closing = next(line for line in text.splitlines() if line.startswith("closing balance"))
+    assert closing.split()[-2:] == ["—", "-100.00"]
+    residual = next(line for line in text.splitlines() if line.startswith("residual"))
+    assert residual.split()[1:] == ["-100.00", "UNEXPLAINED", "(no", "v2", "balance", "row)"]
+    opening = next(line for line in text.splitlines() if line.startswith("opening balance"))
+    assert opening.split()[2:] == ["90.00", "carried", "in"]      # nothing carried: unknown
+    report = (run.out / DAY / "report.md").read_text()
+    assert "| A1 | CNY | 2 | 100.00 | — | -100.00 |  | 0.00 | -100.00 (no v2 balance row) |" \
+        in report
