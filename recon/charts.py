@@ -141,23 +141,28 @@ def ageing(buckets: Sequence[tuple[str, int]], title: str = "open worklist items
         return _svg(fig, "ageing")
 
 
-def flows(rows: Sequence[tuple[str, Decimal, Decimal]], title: str) -> str:
-    """v1 against v2 amounts per labelled flow row (grouped bars)."""
+def flows(rows: Sequence[tuple[str, str, Decimal]], title: str) -> str:
+    """The difference v2 − v1 of each labelled flow row, one panel per currency (what
+    finance checks: a totals chart would hide a difference of cents under millions, and
+    currencies share no axis)."""
+    currencies = sorted({c for _, c, _ in rows}) or [""]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(9, 0.35 * max(len(rows), 3) + 1))
-        if rows:
-            labels = [label for label, _, _ in rows][::-1]
-            y = list(range(len(rows)))
-            ax.barh([i + 0.2 for i in y], [float(v) for _, v, _ in rows][::-1], height=0.4,
-                    color=BLUE, label="v1")
-            ax.barh([i - 0.2 for i in y], [float(v) for _, _, v in rows][::-1], height=0.4,
-                    color=ORANGE, label="v2")
-            ax.set_yticks(y, labels)
-            _money_axis(ax)
-            ax.legend(frameon=False, loc="lower right")
-        else:
-            _empty(ax, "no flows")
-        ax.set_title(title)
+        heights = [max(sum(1 for _, c, _ in rows if c == cur), 1) for cur in currencies]
+        fig, axes = plt.subplots(len(currencies), 1, squeeze=False,
+                                 figsize=(9, 0.35 * sum(heights) + 1.2 * len(currencies)),
+                                 gridspec_kw={"height_ratios": heights})
+        for ax, currency in zip(axes[:, 0], currencies, strict=True):
+            mine = [(label, d) for label, c, d in rows if c == currency]
+            if mine:
+                labels = [label for label, _ in mine][::-1]
+                values = [float(d) for _, d in mine][::-1]
+                ax.barh(labels, values, color=[RED if v else GREY for v in values])
+                ax.axvline(0, color=GREY, linewidth=0.8)
+                _money_axis(ax)
+                ax.set_title(f"{title}, {currency}: v2 − v1" if currency else title)
+            else:
+                _empty(ax, "no flows")
+                ax.set_title(title)
         return _svg(fig, "flows")
 
 

@@ -53,9 +53,9 @@ def render_month_end(data: dict) -> str:
     pivot = data["open_work"]["by_severity_and_age"]
     figures = {
         "flows": charts.flows(
-            [(f"{f['legal_entity'] or '(none)'} {f['biz_type']} {f['direction']} "
-              f"{f['currency']}", Decimal(f["v1_amount"]), Decimal(f["v2_amount"]))
-             for f in main_flows], "deposits and withdrawals: v1 against v2"),
+            [(f"{f['legal_entity'] or '(none)'} {f['biz_type']} {f['direction']}",
+              f["currency"], Decimal(f["amount_difference"])) for f in main_flows],
+            "deposits and withdrawals"),
         "ageing": charts.ageing([(b, sum(pivot[s][b] for s in pivot)) for b in AGEING_BUCKETS],
                                 "open worklist items at month end, by age"),
     }
