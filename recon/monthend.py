@@ -214,7 +214,7 @@ class MonthEnd:
         if self.balances_as_of is None:
             reasons.append("month-end balances: no date of the month was reconciled")
         elif self.differing:
-            unexplained = self.totals()["unexplained_abs"]
+            unexplained = tuple((c, a) for c, a in self.totals()["unexplained_abs"] if a)
             reasons.append(
                 f"month-end balances: {len(self.differing)} account(s) differ on "
                 f"{self.balances_as_of} (unexplained {shown_by_currency(unexplained)}): "

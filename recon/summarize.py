@@ -21,9 +21,11 @@ SAMPLE_ROWS = 5
 TREND_DAYS = 30
 EXPLAINED_ACCOUNTS = 5
 WORKLIST_ROWS = 5000          # the page's table; the full list is worklist.csv
-WORKLIST_SHOWN = ("item_id", "kind", "severity", "status", "account_id", "v1_serial_no",
-                  "v2_serial_no", "field", "v1_value", "v2_value", "amount_impact", "residual",
-                  "fix_side", "first_seen", "suggested_action")
+# What an engineer acts on first, so that it is on screen without scrolling sideways;
+# the identifying details after it.
+WORKLIST_SHOWN = ("item_id", "severity", "kind", "account_id", "amount_impact", "currency",
+                  "fix_side", "suggested_action", "v1_value", "v2_value", "v1_serial_no",
+                  "v2_serial_no", "field", "residual", "status", "first_seen")
 
 
 def date_result(con, biz_date: date, *, run_id: str, started: datetime,

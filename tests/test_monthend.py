@@ -282,7 +282,7 @@ def test_an_explained_balance_difference_fails_the_month(tmp_path):
                                          "explained_abs": {"CNY": "5.00"},
                                          "unexplained_abs": {"CNY": "0.00"}}
     reasons = " | ".join(summary["reasons"])
-    assert "month-end balances: 1 account(s) differ on 2026-03-31 (unexplained CNY 0.00)" \
+    assert "month-end balances: 1 account(s) differ on 2026-03-31 (unexplained 0.00)" \
         in reasons
     assert "flows: 1 row(s) do not tie out: LE01 DEPOSIT C CNY (v1 31 / 155.00, " \
         "v2 30 / 150.00)" in reasons
