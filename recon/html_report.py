@@ -10,9 +10,11 @@ data section says cannot disagree.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 from decimal import Decimal
+from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -25,6 +27,10 @@ from recon.worklist import AGEING_BUCKETS
 _env = Environment(loader=PackageLoader("recon", "templates"),
                    autoescape=select_autoescape(["html", "j2"]),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+# The CJK glyphs of the pages' headings (templates/fonts/README.md), embedded in each page.
+CJK_FONT = resources.files("recon").joinpath("templates", "fonts",
+                                             "noto-sans-sc-bold-subset.woff")
+_env.globals["cjk_font"] = base64.b64encode(CJK_FONT.read_bytes()).decode("ascii")
 
 
 def render_date(data: dict) -> str:

@@ -273,3 +273,17 @@ def test_the_page_can_be_switched_off_for_long_backfills(tmp_path):
     config.write_text("[outputs]\nhtml = 'yes'\n")
     bad = ledgers.diff("--config", str(config))
     assert bad.exit_code == 2 and "outputs.html must be true or false" in bad.stderr
+
+
+def test_the_embedded_font_has_every_cjk_character_the_pages_use():
+    """The pages embed a subset of a CJK font (templates/fonts/README.md): a template
+    that gains a character the subset lacks would show it as an empty box."""
+    from fontTools.ttLib import TTFont
+
+    from recon import html_report
+
+    templates = Path(html_report.__file__).parent / "templates"
+    used = {c for p in templates.glob("*.j2")
+            for c in re.findall(r"[\u4e00-\u9fff]", p.read_text(encoding="utf-8"))}
+    font = TTFont(str(html_report.CJK_FONT))
+    assert used and used <= {chr(code) for code in font.getBestCmap()}
