@@ -40,7 +40,7 @@ from recon.explain import explain as explain_account
 from recon.monthend import Month, MonthEnd
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
-from recon.state import connect, reconciled, run_lock
+from recon.state import WorkingCopy, connect, reconciled, run_lock
 
 
 def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
@@ -160,11 +160,15 @@ class State:
             raise NotFound("state database not found (run `recon diff` first)",
                            str(self.db_path))
         with run_lock(self.db_path):
-            con = connect(self.db_path, self.config)
+            # the one way to write the state, as a run writes it: through the working
+            # copy (which a killed run may have left newer than the state), published
+            state = WorkingCopy(self.db_path, self.config)
             try:
-                return worklist.accept(con, item_id, reason, who, core.utcnow())
+                done = worklist.accept(state.con, item_id, reason, who, core.utcnow())
+                state.publish()
+                return done
             finally:
-                con.close()
+                state.close()
 
     def nightly(self, dates: list[date], *, v1: str | Path, v2: str | Path,
                 out: str | Path, log: Callable[[str], None], fail_on: str = "any",

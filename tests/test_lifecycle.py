@@ -185,3 +185,23 @@ def test_an_account_on_one_side_only_shows_its_whole_difference_unexplained(ledg
     report = (run.out / DAY / "report.md").read_text()
     assert "| A1 | CNY | 2 | 100.00 | — | -100.00 |  | 0.00 | -100.00 (no v2 balance row) |" \
         in report
+
+
+def test_an_acceptance_after_a_killed_run_is_not_lost(ledgers):
+    """A run killed after its commit left <db>.run, newer than <db>. Accepting goes
+    through it too, so the next run neither loses the acceptance nor the killed run."""
+    import shutil
+
+    ledgers.entries("v1", [entry("001"), entry("002")])
+    ledgers.entries("v2", [entry("001")])
+    ledgers.diff()
+    shutil.copyfile(ledgers.db, ledgers.db.with_name("recon.duckdb.run"))   # as if killed
+    (item,) = [r for r in ledgers.diff().worklist() if r["kind"] == "MISSING_IN_V2"]
+    shutil.copyfile(ledgers.db, ledgers.db.with_name("recon.duckdb.run"))
+    run = ledgers.invoke("worklist", "--db", str(ledgers.db), "accept", item["item_id"],
+                         "--reason", "known")
+    assert run.exit_code == 0, run.stderr
+    assert not ledgers.db.with_name("recon.duckdb.run").exists()
+    rerun = ledgers.diff()
+    statuses = {r["kind"]: r["status"] for r in rerun.worklist()}
+    assert statuses["MISSING_IN_V2"] == "accepted"
