@@ -20,6 +20,7 @@ from recon import frames, queries
 from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
 from recon.money import exact, plain, shown
+from recon.result import closing_difference, one_sided
 from recon.state import reconciled
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
@@ -56,8 +57,7 @@ class Explanation:
 
     @property
     def one_sided(self) -> bool:
-        """Only one system has a balance row for the account that date."""
-        return (self.v1_closing is None) != (self.v2_closing is None)
+        return one_sided(self.v1_closing, self.v2_closing)
 
     @property
     def expected_v2_closing(self) -> Decimal | None:
@@ -72,7 +72,7 @@ class Explanation:
         """What nothing explains; for an account on one side only, its whole closing
         difference (a missing row counts as 0), as the balance totals count it."""
         if self.one_sided:
-            return (self.v2_closing or Decimal("0.00")) - (self.v1_closing or Decimal("0.00"))
+            return closing_difference(self.v1_closing, self.v2_closing)
         if self.expected_v2_closing is None:
             return None
         return self.v2_closing - self.expected_v2_closing
@@ -168,8 +168,7 @@ def render(e: Explanation) -> str:
     lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
     lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
                  f"{shown(e.expected_v2_closing):>16}")
-    closing_diff = (None if e.v1_closing is None and e.v2_closing is None
-                    else (e.v2_closing or Decimal("0.00")) - (e.v1_closing or Decimal("0.00")))
+    closing_diff = closing_difference(e.v1_closing, e.v2_closing)
     lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing) or '—':>16}"
                  f"{shown(e.v2_closing) or '—':>16}{shown(closing_diff):>16}")
     verdict = ("" if e.residual is None else "  explained" if e.residual == 0

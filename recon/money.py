@@ -25,8 +25,12 @@ ByCurrency = tuple[tuple[str, Decimal], ...]
 
 
 def by_currency(pairs) -> ByCurrency:
-    """(currency, amount) rows as ByCurrency, a NULL currency shown as "?"."""
-    return tuple(sorted((c or "?", Decimal(a)) for c, a in pairs))
+    """(currency, amount) rows as ByCurrency: summed per currency (never across), a
+    NULL currency shown as "?"."""
+    sums: dict[str, Decimal] = {}
+    for currency, amount in pairs:
+        sums[currency or "?"] = sums.get(currency or "?", Decimal("0.00")) + Decimal(amount)
+    return tuple(sorted(sums.items()))
 
 
 def shown_by_currency(amounts: ByCurrency, zero: str = "0.00") -> str:

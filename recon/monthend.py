@@ -20,7 +20,7 @@ import polars as pl
 from recon import frames, queries
 from recon.contract import SEVERITIES
 from recon.errors import UsageError
-from recon.money import ByCurrency, exact, exact_by_currency, shown, shown_by_currency
+from recon.money import ByCurrency, by_currency, exact, exact_by_currency, shown, shown_by_currency
 from recon.worklist import AGEING_BUCKETS, AGEING_SQL
 
 FLOW_KEY = ("legal_entity", "biz_type", "direction", "currency")
@@ -146,11 +146,7 @@ class MonthEnd:
 
     def in_transit_by_currency(self) -> dict[str, Decimal]:
         """Σ amount_impact of the items in transit, per currency."""
-        totals: dict[str, Decimal] = {}
-        for item in self.in_transit:
-            totals[item["currency"]] = totals.get(item["currency"], Decimal("0.00")) \
-                + item["amount_impact"]
-        return dict(sorted(totals.items()))
+        return dict(by_currency((i["currency"], i["amount_impact"]) for i in self.in_transit))
 
     def in_transit_of(self, account_id: str) -> Decimal:
         """Σ amount_impact of the account's items in transit."""
@@ -235,11 +231,7 @@ class MonthEnd:
         """Σ |difference|, Σ |explained|, Σ |unexplained| of the differing accounts, per
         currency (never added across)."""
         def total(amount) -> ByCurrency:
-            sums: dict[str, Decimal] = {}
-            for d in self.differing:
-                currency = d.currency or "?"
-                sums[currency] = sums.get(currency, Decimal("0.00")) + abs(amount(d))
-            return tuple(sorted(sums.items()))
+            return by_currency((d.currency, abs(amount(d))) for d in self.differing)
         return {
             "difference_abs": total(lambda d: d.difference),
             "explained_abs": total(lambda d: d.explained),

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from recon.contract import KINDS, SEVERITIES
-from recon.money import ByCurrency, exact, exact_by_currency
+from recon.money import ByCurrency, by_currency, exact, exact_by_currency
 
 
 @dataclass(frozen=True)
@@ -62,20 +62,30 @@ class AccountDiff:
 
     @property
     def one_sided(self) -> bool:
-        """Only one system has a balance row for the account."""
-        return (self.v1_closing is None) != (self.v2_closing is None)
+        return one_sided(self.v1_closing, self.v2_closing)
 
     @property
     def closing_difference(self) -> Decimal | None:
-        """v2 closing − v1 closing; a missing row counts as 0 (the whole balance)."""
-        if self.v1_closing is None and self.v2_closing is None:
-            return None
-        return (self.v2_closing or Decimal("0.00")) - (self.v1_closing or Decimal("0.00"))
+        return closing_difference(self.v1_closing, self.v2_closing)
 
     @property
     def unexplained(self) -> Decimal | None:
         """The residual; for an account on one side only, its whole difference."""
         return self.closing_difference if self.one_sided else self.residual
+
+
+def one_sided(v1_closing: Decimal | None, v2_closing: Decimal | None) -> bool:
+    """Only one system has a balance row for the account."""
+    return (v1_closing is None) != (v2_closing is None)
+
+
+def closing_difference(v1_closing: Decimal | None, v2_closing: Decimal | None
+                       ) -> Decimal | None:
+    """v2 closing − v1 closing; a missing row counts as 0 (the whole balance); none
+    when neither system has one."""
+    if v1_closing is None and v2_closing is None:
+        return None
+    return (v2_closing or Decimal("0.00")) - (v1_closing or Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -157,11 +167,7 @@ class DateResult:
 
     def abs_impact(self) -> ByCurrency:
         """Σ |amount_impact| of every finding of the date, per currency."""
-        totals: dict[str, Decimal] = {}
-        for kind in self.kinds:
-            for currency, amount in kind.abs_impact:
-                totals[currency] = totals.get(currency, Decimal("0.00")) + amount
-        return tuple(sorted(totals.items()))
+        return by_currency(pair for kind in self.kinds for pair in kind.abs_impact)
 
     def log_line(self) -> dict:
         """What the nightly job logs of the date (one JSON line, with its exit code and
