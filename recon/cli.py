@@ -339,10 +339,11 @@ def month_end(month, db_path, out_dir) -> None:
 
 
 @cli.command()
-@click.option("--v1", "v1_dir", required=True, type=click.Path(file_okay=False),
-              help="The v1 dataset directory.")
-@click.option("--v2", "v2_dir", required=True, type=click.Path(file_okay=False),
-              help="The v2 dataset directory.")
+@click.option("--v1", "v1_dir", type=click.Path(file_okay=False),
+              help="The v1 dataset directory (unless the config reads v1 from a table or "
+                   "database).")
+@click.option("--v2", "v2_dir", type=click.Path(file_okay=False),
+              help="The v2 dataset directory (likewise).")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True,
               type=click.Path(file_okay=False), help="Outputs go to OUT/<biz_date>/.")
 @db_option

@@ -11,6 +11,12 @@ Example (every key optional)::
     table = "ledger_v2"           # its tables ledger_v2.entries and ledger_v2.balances
     entries_table = "ods.acct2_entries"   # or name either table on its own
 
+    [sources.v1]                  # or read a system from its database (duckdb engine)
+    url = "postgresql://recon_ro@ledger1.db:5432/ledger"    # or mysql://…; no password
+    password_env = "RECON_V1_PASSWORD"   # the environment variable holding it
+    entries_table = "acct.entries"       # a table with a biz_date column, or
+    balances_query = "SELECT account_id, currency, opening_balance, closing_balance FROM acct.daily_balance WHERE snap_date = :biz_date"
+
     [compare]
     fields = ["currency", "biz_type", "biz_order_no", "legal_entity", "subject_code"]
     ignore = ["biz_type"]
@@ -51,12 +57,14 @@ Example (every key optional)::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from recon.contract import (
     BALANCE_COLUMNS,
@@ -93,10 +101,13 @@ class Config:
     spark_shuffle_partitions: int = 4
     spark_work_dir: str | None = None
     spark_conf: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    # {system: {"entries": table, "balances": table}}: metastore tables to read (spark)
+    # {system: {"entries": table, "balances": table}}: metastore tables to read (spark),
+    # or a database's tables when the system has a url
     tables: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({s: MappingProxyType({}) for s in SYSTEMS})
     )
+    # {system: DatabaseConfig}: the systems read from their database (sources/database.py)
+    databases: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None  # the file this was read from, for messages
 
     def source_column(self, system: str, column: str) -> str:
@@ -105,7 +116,19 @@ class Config:
 
     def source_table(self, system: str, dataset: str) -> str | None:
         """The metastore table holding `system`'s `dataset`, if it is read from one."""
+        if system in self.databases:
+            return None
         return self.tables[system].get(dataset)
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """[sources.vN] with a url: the system is read from its database. `reads` gives per
+    dataset ("table", name) or ("query", SELECT with :biz_date)."""
+
+    url: str
+    password_env: str | None
+    reads: MappingProxyType
 
 
 def table_names(database: str) -> dict[str, str]:
@@ -136,11 +159,13 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
 
     maps: dict[str, MappingProxyType] = {}
     tables: dict[str, MappingProxyType] = {}
+    databases: dict[str, DatabaseConfig] = {}
     sources = _table(raw, "sources", where)
     _no_unknown(sources, set(SYSTEMS), "sources.", where)
     for system in SYSTEMS:
         src = _table(sources, system, where, f"sources.{system}")
-        _no_unknown(src, {"columns", "table", "entries_table", "balances_table"},
+        _no_unknown(src, {"columns", "table", "entries_table", "balances_table", "url",
+                          "password_env", "entries_query", "balances_query"},
                     f"sources.{system}.", where)
         database = _opt_str(src, "table", where, f"sources.{system}.")
         named = table_names(database) if database else {}
@@ -149,6 +174,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
             if table:
                 named[dataset] = table
         tables[system] = MappingProxyType(named)
+        if "url" in src or "entries_query" in src or "balances_query" in src:
+            databases[system] = _database(src, named, f"sources.{system}.", where)
         cols = _table(src, "columns", where, f"sources.{system}.columns")
         for contract_name, source_name in cols.items():
             if contract_name not in ENTRY_COLUMNS + BALANCE_COLUMNS:
@@ -238,8 +265,50 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         spark_conf=MappingProxyType({k: str(v).lower() if isinstance(v, bool) else str(v)
                                      for k, v in spark_conf.items()}),
         tables=MappingProxyType(tables),
+        databases=MappingProxyType(databases),
         source=where,
     )
+
+
+DATABASE_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
+BIZ_DATE_PARAMETER = re.compile(r"(?<![:\w]):biz_date\b")   # not a ::cast, not a:b
+
+
+def _database(src: dict, tables: dict[str, str], prefix: str, where: str) -> DatabaseConfig:
+    """A system read from its database: a url without password, and per dataset either
+    a table (with a biz_date column) or a query with a :biz_date parameter."""
+    url = _opt_str(src, "url", where, prefix)
+    if url is None:
+        raise ConfigError(f"{prefix}entries_query and balances_query need {prefix}url, "
+                          f"the database to run them on", where)
+    parts = urlsplit(url)
+    if parts.scheme not in DATABASE_SCHEMES:
+        raise ConfigError(f"{prefix}url: '{parts.scheme or url}' is not a database URL "
+                          f"(postgresql://… or mysql://…)", where)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{prefix}url: the port is not a number", where) from None
+    if not parts.hostname:
+        raise ConfigError(f"{prefix}url names no host", where)
+    if parts.password is not None:
+        raise ConfigError(f"{prefix}url holds a password: put it in an environment "
+                          f"variable and name that in {prefix}password_env", where)
+    reads = {}
+    for dataset in ("entries", "balances"):
+        query = _opt_str(src, f"{dataset}_query", where, prefix)
+        table = tables.get(dataset)
+        if query and table:
+            raise ConfigError(f"{prefix}{dataset}: give a table or a query, not both", where)
+        if query is not None and not BIZ_DATE_PARAMETER.search(query):
+            raise ConfigError(f"{prefix}{dataset}_query has no :biz_date parameter (the "
+                              f"date to read)", where)
+        if query is None and table is None:
+            raise ConfigError(f"{prefix}url: no {dataset}: give {prefix}{dataset}_table "
+                              f"or {prefix}{dataset}_query", where)
+        reads[dataset] = ("query", query) if query else ("table", table)
+    return DatabaseConfig(url, _opt_str(src, "password_env", where, prefix),
+                          MappingProxyType(reads))
 
 
 def _table(parent: dict, key: str, where: str, label: str | None = None) -> dict:

@@ -104,7 +104,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
     """One date in one transaction. `publish_state` makes what is committed readable
     (state.WorkingCopy): the run's 'running' record, then its outcome."""
     stages = stages or Stages()
-    engine = engine or DuckDBEngine(con)
+    engine = engine or DuckDBEngine(con, request.config)
     started = utcnow()
     run_id = f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(

@@ -80,4 +80,4 @@ def engine_for(con, config: Config) -> Engine:
         return SparkEngine(con, config)
     from recon.engines.duckdb import DuckDBEngine
 
-    return DuckDBEngine(con)
+    return DuckDBEngine(con, config)

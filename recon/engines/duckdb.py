@@ -12,7 +12,8 @@ import duckdb
 
 from recon import queries
 from recon.errors import InputError, first_line
-from recon.sources import Location, OpenedFile, SourceFile, csvfile
+from recon.config import Config
+from recon.sources import Location, OpenedFile, SourceFile, csvfile, database
 from recon.sources.files import partition_files
 
 MAX_CSV_LINE = 64 << 20   # bytes; DuckDB's CSV reader allocates its buffers by it
@@ -34,21 +35,34 @@ class DuckDBEngine:
                      "CAST(epoch_us(posted_at) AS HUGEINT) * 18446744073709551616 "
                      "+ hash(serial_no, legal_entity))")
 
-    def __init__(self, con):
+    def __init__(self, con, config: Config):
         self.con = con
+        self.config = config
         self._created: dict[str, str] = {}   # temp table or view -> TABLE | VIEW
+        self._snapshots: dict[str, database.Snapshot] = {}   # system -> the date's read
 
     def begin(self, biz_date: date) -> None:
         """Drop what the previous date left: the queries read the sources and write the
         state database; only the date's own temp tables and views are in between."""
         self._drop_created()
+        self._snapshots.clear()
 
     # -- reading inputs ---------------------------------------------------------------
 
     def partition_files(self, location: Location, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:
         """The partition's files on the local file system (a table never reaches here:
-        Inputs.locate sends tables to the spark engine)."""
+        Inputs.locate sends tables to the spark engine), or a database's dataset: both
+        datasets of the system are read in one snapshot when the first is asked for."""
+        if isinstance(location, database.Database):
+            if system not in self._snapshots:
+                temp = f"db_{system}"
+                self._created.update({temp: "TABLE", f"{temp}_entries": "TABLE",
+                                      f"{temp}_balances": "TABLE"})
+                self._snapshots[system] = database.read_snapshot(
+                    self.con, location, biz_date,
+                    lambda c: self.config.source_column(system, c), temp)
+            return (self._snapshots[system].sources[dataset],)
         return partition_files(location, dataset, biz_date, system)
 
     def open_sources(self, files: tuple[SourceFile, ...], stage: str, biz_date: date
@@ -61,6 +75,9 @@ class DuckDBEngine:
         group: list[tuple[int, SourceFile]] = []
         schema: dict[str, str] | None = None
         for index, source in enumerate(files):
+            if source.format == "database":
+                opened.append(self._database_relation(source, index))
+                continue
             if source.format != "parquet":
                 opened += self._parquet_group(group, schema)
                 group, schema = [], None
@@ -74,6 +91,15 @@ class DuckDBEngine:
             group.append((index, source))
             schema = columns
         return opened + self._parquet_group(group, schema)
+
+    def _database_relation(self, source: SourceFile, index: int) -> OpenedFile:
+        """A database dataset read into DuckDB by partition_files."""
+        relation = next(snapshot.relations[dataset]
+                        for snapshot in self._snapshots.values()
+                        for dataset, s in snapshot.sources.items() if s == source)
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        columns = {name: typ for name, typ, *_ in described if name != "file_row_number"}
+        return OpenedFile(source, relation, columns, None, covers=((index, source),))
 
     def _parquet_columns(self, source: SourceFile) -> dict[str, str]:
         path = str(source.path)

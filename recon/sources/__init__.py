@@ -1,8 +1,9 @@
 """Where a system's datasets are read from (docs/interface.md §1), and what an engine makes of them.
 
 A dataset of a system is at one *location*: a directory holding Hive-style partitions
-of files (`files.py`), or a metastore table partitioned by biz_date (`metastore.py`,
-read by the Spark engine). `locate` picks it from the command line and the config and
+of files (`files.py`), a metastore table partitioned by biz_date (`metastore.py`,
+read by the Spark engine), or a table or query of the system's PostgreSQL or MySQL
+database (`database.py`, read by the DuckDB engine). `locate` picks it from the command line and the config and
 checks, once, that the engine can read it. The engines list a partition's files
 (`SourceFile`s) and open them as relations (`OpenedFile`s); recon/load.py types and
 checks every row of those relations the same way whatever the source.
@@ -24,14 +25,20 @@ class SourceFile:
     """One input of a partition: a file (format parquet or csv), or a whole metastore
     table (format table; its name in `path`)."""
 
-    path: Path
+    path: Path | str          # a database source: its URL and table (str, not a path)
     format: str
     size: int
     mtime_ns: int
+    query: str | None = None         # a database source: the SELECT it was read by
+    snapshot_at: str | None = None   # ... and when its snapshot was taken (UTC)
 
     def fingerprint(self, rows: int | None = None) -> dict:
         """What the run log keeps of an input (docs/interface.md §4): path, size, modification
-        time and the rows read from it."""
+        time and the rows read from it; for a database source, its URL (without password)
+        and table or query, the rows read and the snapshot's time."""
+        if self.format == "database":
+            return {"source": str(self.path), "query": self.query, "rows": rows,
+                    "snapshot_at": self.snapshot_at}
         return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns,
                 "rows": rows}
 
@@ -44,7 +51,7 @@ class Table:
     name: str
 
 
-Location = Path | Table
+Location = Path | Table   # or a database.Database (a system read from its database)
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,19 @@ class Inputs:
         return self.v1_dir if system == "v1" else self.v2_dir
 
     def locate(self, system: str, dataset: str) -> Location:
-        """Where `system`'s `dataset` is read from: its table, else its directory. The
-        one check of the inputs: each is named, and tables need the spark engine."""
+        """Where `system`'s `dataset` is read from: its database, its table, else its
+        directory. The one check of the inputs: each is named, and tables need the spark
+        engine."""
+        database = self.config.databases.get(system)
+        if database is not None:
+            from recon.sources.database import Database
+
+            if self.config.engine != "duckdb":
+                raise ConfigError(f"{system} is read from its database (sources.{system}.url)"
+                                  f"; the {self.config.engine} engine reads files and "
+                                  f"metastore tables: database sources need the duckdb "
+                                  f"engine", self.config.source)
+            return Database(system, database.url, database.password_env, database.reads)
         table = self.config.source_table(system, dataset)
         if table is not None:
             if self.config.engine != "spark":
@@ -102,6 +120,9 @@ class Inputs:
 
     def described(self, system: str) -> str:
         """The system's inputs as the run log records them."""
+        database = self.config.databases.get(system)
+        if database is not None:
+            return database.url
         directory = self.directory(system)
         tables = [self.config.source_table(system, d) for d in DATASETS]
         named = [f"table:{t}" for t in tables if t] + ([str(directory)] if directory else [])
