@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install demo test test-slow test-bench test-browser lint bench bench-100m \
+.PHONY: install servers demo test test-slow test-bench test-browser lint bench bench-100m \
         bench-install clean
 
 $(STAMP): requirements.lock requirements-spark.lock pyproject.toml
@@ -29,8 +29,17 @@ demo: install  ## generate two days of demo ledgers, reconcile them, show the re
 	@echo
 	@cat $(DEMO)/out/2026-11-02/report.md
 
-test: install  ## the default test suite (what CI runs)
+# The database-source tests start their own PostgreSQL and MariaDB servers on 127.0.0.1
+# (tests/servers.py); Debian's packages are installed here with apt-get when missing.
+test: install servers  ## the default test suite (what CI runs)
 	$(BIN)/python -m pytest -q
+
+servers:  ## install Debian's postgresql and mariadb-server when missing (for the tests)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+	  { command -v mariadbd || command -v mysqld || test -x /usr/sbin/mariadbd; } >/dev/null || \
+	  { $$(command -v sudo) apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -q \
+	      --no-install-recommends postgresql mariadb-server mariadb-client; }
 
 # The browser tests need Debian's chromium and chromium-driver (installed here with
 # apt-get when missing; needs root or sudo) and selenium (requirements-browser.lock).

@@ -15,7 +15,7 @@ Example (every key optional)::
     url = "postgresql://recon_ro@ledger1.db:5432/ledger"    # or mysql://…; no password
     password_env = "RECON_V1_PASSWORD"   # the environment variable holding it
     entries_table = "acct.entries"       # a table with a biz_date column, or
-    balances_query = "SELECT account_id, currency, opening_balance, closing_balance FROM acct.daily_balance WHERE snap_date = :biz_date"
+    balances_query = "SELECT * FROM acct.daily_balance WHERE snap_date = :biz_date"
 
     [compare]
     fields = ["currency", "biz_type", "biz_order_no", "legal_entity", "subject_code"]

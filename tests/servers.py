@@ -1,6 +1,6 @@
 """Throwaway PostgreSQL and MariaDB servers for the database-source tests.
 
-Each is started once per test session (tests/test_databases.py's fixtures) in a
+Each is started once per test session (tests/test_databases.py's fixtures) in a new
 temporary directory, listening on 127.0.0.1 at a free port, and stopped at the end.
 `make test` installs Debian's postgresql and mariadb-server when they are missing;
 without them (a machine where apt-get cannot run) the tests skip and say why.
@@ -17,6 +17,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,11 +91,19 @@ def postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def start_postgres(tmp: Path) -> Server:
+def _directory(kind: str) -> Path:
+    """A new directory for a server, reachable by its user (pytest's own temporary
+    directories are private to the user running the tests)."""
+    path = Path(tempfile.mkdtemp(prefix=f"recon-{kind}-"))
+    path.chmod(0o755)
+    return path
+
+
+def start_postgres() -> Server:
     binaries = postgres_bin()
     if binaries is None:
         raise FileNotFoundError("PostgreSQL is not installed (make test installs it)")
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = _directory("postgresql")
     data, log, port = tmp / "data", tmp / "log", free_port()
     pwfile = tmp / "pw"
     pwfile.write_text(PASSWORD)
@@ -112,18 +121,18 @@ def start_postgres(tmp: Path) -> Server:
                    "-w", "stop"])
 
 
-def start_mariadb(tmp: Path) -> Server:
+def start_mariadb() -> Server:
     daemon = shutil.which("mariadbd") or shutil.which("mysqld") or (
         "/usr/sbin/mariadbd" if Path("/usr/sbin/mariadbd").exists() else None)
     install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
     if daemon is None or install is None:
         raise FileNotFoundError("MariaDB is not installed (make test installs it)")
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = _directory("mariadb")
     data, log, port = tmp / "data", tmp / "log", free_port()
     user = "mysql" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     _own(tmp, "mysql")
-    subprocess.run([install, f"--datadir={data}", f"--user={user}", "--auth-root-authentication-method=normal",
-                    "--skip-test-db", "--skip-name-resolve"],
+    subprocess.run([install, f"--datadir={data}", f"--user={user}", "--skip-test-db",
+                    "--auth-root-authentication-method=normal", "--skip-name-resolve"],
                    check=True, capture_output=True)
     socket_path = tmp / "mysqld.sock"
     process = subprocess.Popen(

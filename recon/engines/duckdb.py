@@ -11,8 +11,8 @@ from datetime import date
 import duckdb
 
 from recon import queries
-from recon.errors import InputError, first_line
 from recon.config import Config
+from recon.errors import InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, csvfile, database
 from recon.sources.files import partition_files
 

@@ -1,10 +1,11 @@
-"""Where a system's datasets are read from (docs/interface.md §1), and what an engine makes of them.
+"""Where a system's datasets are read from (docs/interface.md §1), and what an engine
+makes of them.
 
 A dataset of a system is at one *location*: a directory holding Hive-style partitions
 of files (`files.py`), a metastore table partitioned by biz_date (`metastore.py`,
-read by the Spark engine), or a table or query of the system's PostgreSQL or MySQL
-database (`database.py`, read by the DuckDB engine). `locate` picks it from the command line and the config and
-checks, once, that the engine can read it. The engines list a partition's files
+read by the Spark engine), or a table or query of the system's PostgreSQL or
+MySQL database (`database.py`, read by the DuckDB engine). `locate` picks it from the
+command line and the config and checks, once, that the engine can read it. The engines list a partition's files
 (`SourceFile`s) and open them as relations (`OpenedFile`s); recon/load.py types and
 checks every row of those relations the same way whatever the source.
 """

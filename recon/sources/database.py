@@ -172,6 +172,17 @@ def _numbered(reader: pa.RecordBatchReader, start: int = 0) -> pa.RecordBatchRea
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
+def _stream_into(con, reader: pa.RecordBatchReader, statement: str) -> None:
+    """Run `statement`, which reads the view db_stream: `reader`'s batches, consumed as
+    DuckDB pulls them (memory holds a few batches, not the result)."""
+    con.complete()   # no unfinished result may stand while registering
+    con.register("db_stream", reader)
+    try:
+        con.execute(statement)
+    finally:
+        con.unregister("db_stream")
+
+
 # -- PostgreSQL (ADBC) ---------------------------------------------------------------
 
 
@@ -215,14 +226,16 @@ def _read_postgres(con, db, secret, biz_date, column, temp):
                 select = db.statement(dataset, biz_date)
                 cur.execute(f"SELECT * FROM ({select}) AS q LIMIT 0")
                 names = cur.fetch_record_batch().schema.names
-                order = ", ".join(_pg_ident(c) for c in _order(names, dataset, column))
+                # NULLS FIRST: as MySQL sorts them, so both number the same rows alike
+                order = ", ".join(f"{_pg_ident(c)} NULLS FIRST"
+                                  for c in _order(names, dataset, column))
                 cur.execute(f"SELECT * FROM ({select}) AS q ORDER BY {order}")
                 stream = cur.fetch_record_batch()
                 selects = _pg_casts(stream.schema)
-                numbered = _numbered(stream)
                 table = f"{temp}_{dataset}"
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
-                            f"{', '.join(selects)}, file_row_number FROM numbered")
+                _stream_into(con, _numbered(stream),
+                             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
+                             f"{', '.join(selects)}, file_row_number FROM db_stream")
                 relations[dataset] = table
                 rows[dataset] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         finally:
@@ -295,8 +308,8 @@ def _read_mysql(con, db, secret, biz_date, column, temp):
     statement = " UNION ALL ".join(branches) + f" ORDER BY {', '.join(orders)}"
     stream = cx.read_sql(secret, statement, return_type="arrow_stream",
                          batch_size=BATCH_ROWS)
-    numbered = _numbered(stream)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM numbered")
+    _stream_into(con, _numbered(stream),
+                 f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM db_stream")
     counts = dict(con.execute(f"SELECT ds, count(*) FROM {temp} GROUP BY ds").fetchall())
     relations, rows, first = {}, {}, 0
     for i, dataset in enumerate(datasets):
