@@ -352,3 +352,21 @@ def _rows(server: servers.Server, query: str) -> list[tuple]:
         found = list(cur.fetchall())
     conn.close()
     return found
+
+
+def test_the_readme_config_examples_are_valid():
+    """Every TOML block of the README parses, and the database example reads v1 from
+    PostgreSQL and v2 from MySQL (no server needed)."""
+    import re
+    import tomllib
+
+    from recon.config import parse_config
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    configs = [parse_config(tomllib.loads(block), "README.md") for block in blocks]
+    databases = [c.databases for c in configs if len(c.databases) == 2]
+    assert databases, "no example reads both systems from databases"
+    v1, v2 = databases[0]["v1"], databases[0]["v2"]
+    assert v1.url.startswith("postgresql://") and v2.url.startswith("mysql://")
+    assert v2.reads["balances"][0] == "query" and ":biz_date" in v2.reads["balances"][1]

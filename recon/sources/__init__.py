@@ -5,9 +5,10 @@ A dataset of a system is at one *location*: a directory holding Hive-style parti
 of files (`files.py`), a metastore table partitioned by biz_date (`metastore.py`,
 read by the Spark engine), or a table or query of the system's PostgreSQL or
 MySQL database (`database.py`, read by the DuckDB engine). `locate` picks it from the
-command line and the config and checks, once, that the engine can read it. The engines list a partition's files
-(`SourceFile`s) and open them as relations (`OpenedFile`s); recon/load.py types and
-checks every row of those relations the same way whatever the source.
+command line and the config and checks, once, that the engine can read it. The engines
+list a partition's files (`SourceFile`s) and open them as relations (`OpenedFile`s);
+recon/load.py types and checks every row of those relations the same way whatever the
+source.
 """
 
 from __future__ import annotations
