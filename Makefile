@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install servers demo test test-slow test-bench test-browser lint bench bench-100m \
+.PHONY: install servers bench-db demo test test-slow test-bench test-browser lint bench bench-100m \
         bench-install clean
 
 $(STAMP): requirements.lock requirements-spark.lock pyproject.toml
@@ -75,9 +75,14 @@ $(BENCH_STAMP): bench/requirements.lock
 
 bench-install: $(BENCH_STAMP)
 
-bench: install bench-install  ## recon vs bare DuckDB vs datacompy at SIZES; writes BENCHMARKS.md
+bench: install bench-install servers  ## recon vs bare DuckDB vs datacompy at SIZES, and from databases; writes BENCHMARKS.md
 	$(BIN)/python bench/run.py --sizes $(SIZES) --shapes $(SHAPES) --runs $(RUNS) \
 	  --csv-size $(CSV_SIZE) --write BENCHMARKS.md
+	$(BIN)/python bench/databases.py --size $(DB_SIZE) --runs $(RUNS) --write BENCHMARKS.md
+
+DB_SIZE ?= 10000000
+bench-db: install servers  ## recon from PostgreSQL and from MariaDB vs the drivers' bare read
+	$(BIN)/python bench/databases.py --size $(DB_SIZE) --runs $(RUNS) --write BENCHMARKS.md
 
 bench-100m: install  ## 100M entries a side with memory_limit 4GB (bounded memory)
 	$(BIN)/python bench/run.py --sizes 100000000 --shapes uniform --runs 1 --memory-limit 4GB \

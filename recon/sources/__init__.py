@@ -111,8 +111,9 @@ class Inputs:
             return Table(table)
         directory = self.directory(system)
         if directory is None:
-            raise ConfigError(f"no {system} {dataset}: give --{system} DIR or "
-                              f"--{system}-table DATABASE", self.config.source)
+            raise ConfigError(f"no {system} {dataset}: give --{system} DIR, "
+                              f"--{system}-table DATABASE or a database ([sources.{system}] "
+                              f"url in the config)", self.config.source)
         return directory
 
     def check(self) -> None:

@@ -19,8 +19,9 @@ The drivers, chosen by measurement (10M-row figures in BENCHMARKS.md) and exactn
   fast on a wrong password or a missing table, where connectorx retries for 30 s), and
   each DECIMAL column is cast back to its declared DECIMAL(p,s). connectorx opens its
   own connection, so both datasets are read by one statement (a UNION ALL of the two,
-  told apart by a column of its own): InnoDB gives one statement one consistent
-  snapshot, under REPEATABLE READ.
+  told apart by a column of its own) in a READ ONLY, REPEATABLE READ session: InnoDB
+  gives one statement one consistent snapshot. connectorx holds the GIL while it reads,
+  so the progress line stands still for that time.
 
 Money never passes through a float: a FLOAT or DOUBLE money column reaches load.py as
 DOUBLE and is refused there, as it is in a Parquet file.
@@ -306,8 +307,10 @@ def _read_mysql(con, db, secret, biz_date, column, temp):
         by_name = dict(zip(names, aliases[dataset], strict=True))
         orders += [by_name[n] for n in _order(names, dataset, column)]
     statement = " UNION ALL ".join(branches) + f" ORDER BY {', '.join(orders)}"
-    stream = cx.read_sql(secret, statement, return_type="arrow_stream",
-                         batch_size=BATCH_ROWS)
+    stream = cx.read_sql(secret, statement, return_type="arrow_stream", batch_size=BATCH_ROWS,
+                         pre_execution_query=["SET SESSION TRANSACTION READ ONLY",
+                                              "SET SESSION TRANSACTION ISOLATION LEVEL "
+                                              "REPEATABLE READ"])
     _stream_into(con, _numbered(stream),
                  f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM db_stream")
     counts = dict(con.execute(f"SELECT ds, count(*) FROM {temp} GROUP BY ds").fetchall())
