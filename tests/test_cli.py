@@ -47,7 +47,8 @@ def test_exit_2_on_bad_usage(ledgers):
     run = ledgers.diff("--from", "2026-11-02", "--to", "2026-11-01")
     assert run.exit_code == 2 and "before --from" in run.stderr
     run = ledgers.invoke("diff", "--date", "2026-11-01", "--v1", str(ledgers.v1))
-    assert run.exit_code == 2 and "no v2 entries: give --v2 DIR, --v2-table DATABASE or a database" in run.stderr
+    assert run.exit_code == 2
+    assert "no v2 entries: give --v2 DIR, --v2-table DATABASE or a database" in run.stderr
     # tables are read by the spark engine only; the check comes before any Spark start
     run = ledgers.diff("--v2-table", "ledger_v2")
     assert run.exit_code == 2 and "read by the spark engine (--engine spark)" in run.stderr
