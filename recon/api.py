@@ -12,6 +12,7 @@ call these:
     state.findings("2026-11-02")                   # the findings of one date
     state.explain("2026-11-02", "AC0000100").entries_frame()
     state.month_end("2026-11").flows_frame()
+    state.status().code                            # 0 healthy .. 7 the last run failed
     state.diff("2026-11-03", v1="data/v1", v2="data/v2", out="out")
 
 Tabular results are polars DataFrames with money as Decimal(18,2) columns, never floats.
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from recon import core, monthend, monthend_outputs, worklist
+from recon import core, metrics, monthend, monthend_outputs, worklist
 from recon.config import Config, load_config
 from recon.errors import NotFound, ReconError, UsageError
 from recon.explain import Explanation
@@ -41,6 +42,8 @@ from recon.monthend import Month, MonthEnd
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
 from recon.state import WorkingCopy, connect, reconciled, run_lock
+from recon.status import Status
+from recon.status import status as read_status
 
 
 def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
@@ -123,6 +126,17 @@ class State:
             return con.execute(
                 "SELECT max(biz_date) FROM runs WHERE status = 'succeeded'").fetchone()[0]
 
+    def status(self, now: datetime | None = None) -> Status:
+        """Did the reconciliation run, is it late, is it clean (recon/status.py); with
+        `[metrics] textfile` in the config, the metrics file is rewritten from it, so a
+        killed run or a date falling due shows there between runs too."""
+        with self.reading() as con:
+            current = read_status(con, self.db_path, now=now, due_hour=self.config.due_hour,
+                                  window=self.config.timing_window_days)
+        if self.config.metrics_textfile:
+            metrics.write_textfile(Path(self.config.metrics_textfile), metrics.render(current))
+        return current
+
     def month_end(self, month: Month | str, out_dir: str | Path | None = None) -> MonthEnd:
         """The finance month-end check of `month` (YYYY-MM); with `out_dir`, its files
         are written to OUT/month-end-YYYY-MM/ (see `MonthEnd.folder`)."""
@@ -137,7 +151,7 @@ class State:
 
     def diff(self, dates: date | str | Iterable[date | str], *,
              v1: str | Path | None = None, v2: str | Path | None = None,
-             out: str | Path = "out", command: str = "diff",
+             out: str | Path = "out", command: str = "diff", fail_on: str = "any",
              progress: LiveProgress | None = None,
              on_result: Callable[[DateResult], None] | None = None,
              on_stages: Callable[[DateResult, Stages], None] | None = None
@@ -149,7 +163,8 @@ class State:
         request = core.DiffRequest(
             v1_dir=Path(v1) if v1 is not None else None,
             v2_dir=Path(v2) if v2 is not None else None,
-            out_dir=Path(out), db_path=self.db_path, config=self.config, command=command)
+            out_dir=Path(out), db_path=self.db_path, config=self.config, command=command,
+            fail_on=fail_on)
         return core.diff(request, days, progress=progress, on_result=on_result,
                          on_stages=on_stages)
 
@@ -166,6 +181,7 @@ class State:
             try:
                 done = worklist.accept(state.con, item_id, reason, who, core.utcnow())
                 state.publish()
+                metrics.refresh(state.con, self.config, self.db_path)
                 return done
             finally:
                 state.close()
@@ -183,7 +199,7 @@ class State:
             t0 = time.perf_counter()
             try:
                 (result,) = self.diff(biz_date, v1=v1, v2=v2, out=out, command="nightly",
-                                      progress=progress)
+                                      fail_on=fail_on, progress=progress)
             except ReconError as exc:
                 log(json.dumps({"biz_date": biz_date.isoformat(), "status": "failed",
                                 "exit_code": exc.exit_code, "message": exc.one_line(),

@@ -28,7 +28,8 @@ from recon import __version__, api, core
 from recon.config import ENGINES, Config, load_config, table_names
 from recon.contract import FAIL_ON, KINDS, SEVERITIES
 from recon.errors import InternalError, ReconError, UsageError
-from recon.money import plain, shown_by_currency
+from recon.money import plain, shown, shown_by_currency
+from recon.nightly import SHANGHAI
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
 from recon.worklist import STATUSES
@@ -218,7 +219,7 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
 
     with progress_printer() as progress:
         api.open(db_path, config).diff(
-            dates, v1=v1_dir, v2=v2_dir, out=out_dir, progress=progress,
+            dates, v1=v1_dir, v2=v2_dir, out=out_dir, fail_on=fail_on, progress=progress,
             on_result=report_line, on_stages=show_profile if profile else None)
     sys.exit(max(codes, default=0))
 
@@ -336,6 +337,92 @@ def month_end(month, db_path, out_dir) -> None:
     for reason in result.reasons:
         click.echo(f"  - {reason}")
     sys.exit(result.exit_code())
+
+
+@cli.command()
+@db_option
+@config_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "prometheus")),
+              default="text", show_default=True,
+              help="Text for people, JSON for scripts, or the Prometheus text format.")
+@click.option("--today", metavar="YYYY-MM-DD",
+              help="Pretend today (Asia/Shanghai, noon) is this date; for tests.")
+def status(db_path, config_path, fmt, today) -> None:
+    """Did the reconciliation run, is it late, is it clean? For people on call and
+    health checks; reads the state database only (never blocked by a run).
+
+    Shows the last date reconciled and when, how many days it is behind the date due
+    (yesterday in Asia/Shanghai, from [status] due_hour o'clock, default 6), runs that
+    failed or were killed since the last success, dates of the month not reconciled,
+    open worklist items by severity and kind, items in transit, the unexplained
+    difference per currency and the previous month's month-end verdict. With [metrics]
+    textfile in the config it also rewrites that file.
+
+    Exit 0 healthy and clean, 1 healthy with open work, 6 behind (a date that should be
+    done is not), 7 the latest run failed or was killed.
+    """
+    from recon import metrics
+
+    now = None
+    if today:
+        now = datetime.combine(api.as_date(today, "--today"), time(12), SHANGHAI)
+    current = api.open(db_path, config_path).status(now)
+    if fmt == "json":
+        click.echo(json.dumps(current.as_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "prometheus":
+        click.echo(metrics.render(current), nl=False)
+    else:
+        click.echo(_format_status(current, db_path), nl=False)
+    sys.exit(current.code)
+
+
+def _format_status(current, db_path: str) -> str:
+    def when(run, outcome: bool = True) -> str:
+        moment = run.finished_at or run.started_at
+        said = [run.status] if outcome else []
+        said += [f"{run.duration_s:.1f} s"] if run.duration_s is not None else []
+        return f"{moment:%Y-%m-%d %H:%M}Z ({', '.join(said)})"
+
+    def counts(values: dict) -> str:
+        return ", ".join(f"{k} {n:,}" for k, n in values.items()) or "none"
+
+    lines = [f"recon status: {current.verdict} (exit {current.code})   state: {db_path}"]
+    last = current.last_success
+    lines.append("  last reconciled  " + (
+        f"{current.last_date}; last success {when(last, outcome=False)}" if last
+        else "never"))
+    behind = (f"{current.behind_days} day(s) behind" if current.behind_days
+              else "up to date")
+    lines.append(f"  due              {current.due}: {behind}")
+    if current.in_progress:
+        lines.append(f"  running now      {current.latest.biz_date}, since "
+                     f"{current.latest.started_at:%Y-%m-%d %H:%M}Z")
+    failed = current.failed_since_success
+    lines.append("  failed runs      " + ("none since the last success" if not failed else
+                                        f"{len(failed)} since the last success; latest: "
+                                        f"{failed[-1].biz_date} {when(failed[-1])}: "
+                                        f"{failed[-1].message or ''}".rstrip(": ")))
+    missing = current.missing
+    lines.append("  missing dates    " + (
+        "none this month" if not missing else
+        f"{len(missing)}: " + (", ".join(map(str, missing)) if len(missing) <= 4 else
+                               f"{missing[0]} … {missing[-1]}")))
+    lines.append(f"  open items       {counts(current.open_by_severity)}")
+    if current.open_by_kind:
+        lines += textwrap.wrap(counts(current.open_by_kind), 100, initial_indent=" " * 19,
+                               subsequent_indent=" " * 19)
+    lines.append("  in transit       " + ("; ".join(
+        f"{c} {n:,} item(s), impact {shown(t)}" for c, n, t in current.in_transit)
+        or "none"))
+    lines.append("  unexplained      " + shown_by_currency(
+        sorted((c, v) for c, v in current.unexplained.items() if v), zero="none"))
+    month = current.month_end
+    lines.append("  month-end        " + (
+        "previous month not reconciled" if month is None else
+        f"{month['month']} {month['verdict']}" + (
+            f" ({len(month['reasons'])} reason(s); recon month-end --month "
+            f"{month['month']})" if month["reasons"] else "")))
+    return "\n".join(lines) + "\n"
 
 
 @cli.command()

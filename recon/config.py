@@ -37,6 +37,14 @@ Example (every key optional)::
     [nightly]
     catch_up_days = 7
 
+    [status]
+    due_hour = 6                  # a date is due (recon status: behind) at this hour of
+                                  # the next day, Asia/Shanghai
+
+    [metrics]
+    textfile = "/var/lib/node_exporter/textfile/recon.prom"   # Prometheus metrics, rewritten
+                                  # when each run starts and ends (node_exporter reads it)
+
     [outputs]
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
 
@@ -95,6 +103,8 @@ class Config:
     catch_up_days: int = 7
     timing_window_days: int = 1      # [match]: how many dates back a posting may arrive
     html: bool = True          # write report.html for each date
+    due_hour: int = 6          # [status]: a date is due at this hour of the next day
+    metrics_textfile: str | None = None   # [metrics] textfile: Prometheus text, per run
     keep_entries: str = "evidence"   # what the state keeps of the entries: KEEP_ENTRIES
     engine: str = "duckdb"     # where a date's heavy work runs: duckdb | spark
     spark_master: str = "local[2]"
@@ -154,7 +164,7 @@ def load_config(path: str | Path | None) -> Config:
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
-             "engine", "spark", "match"}
+             "engine", "spark", "match", "status", "metrics"}
     _no_unknown(raw, known, "", where)
 
     maps: dict[str, MappingProxyType] = {}
@@ -222,6 +232,14 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     _no_unknown(match, {"timing_window_days"}, "match.", where)
     window = _whole(match.get("timing_window_days", 1), "match.timing_window_days", 0, where)
 
+    status = _table(raw, "status", where)
+    _no_unknown(status, {"due_hour"}, "status.", where)
+    due_hour = _whole(status.get("due_hour", 6), "status.due_hour", 0, where)
+    if due_hour > 23:
+        raise ConfigError("status.due_hour must be an hour of the day, 0 to 23", where)
+    metrics = _table(raw, "metrics", where)
+    _no_unknown(metrics, {"textfile"}, "metrics.", where)
+
     out = _table(raw, "outputs", where)
     _no_unknown(out, {"html"}, "outputs.", where)
     html = out.get("html", True)
@@ -257,6 +275,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         catch_up_days=catch_up,
         timing_window_days=window,
         html=html,
+        due_hour=due_hour,
+        metrics_textfile=_opt_str(metrics, "textfile", where, "metrics."),
         keep_entries=keep_entries,
         engine=engine,
         spark_master=_opt_str(spark, "master", where, "spark.") or "local[2]",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from recon import outputs, queries, summarize
+from recon import metrics, outputs, queries, summarize
 from recon.audit import run_audits
 from recon.config import Config
 from recon.contract import ENTRY_RULES
@@ -52,6 +53,7 @@ class DiffRequest:
     db_path: Path
     config: Config
     command: str = "diff"
+    fail_on: str = "any"     # what the date's recorded exit code counts (--fail-on)
 
     @property
     def inputs(self) -> Inputs:
@@ -77,15 +79,27 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
         state = WorkingCopy(request.db_path, request.config)
         con = state.con
         engine = None
+
+        def publish_state() -> None:
+            """Make the state readable, and the metrics file say what it says. A
+            metrics file that cannot be written fails the run here, at its start, but
+            never hides the error of a run that is failing."""
+            state.publish()
+            try:
+                metrics.refresh(con, request.config, request.db_path)
+            except ReconError:
+                if sys.exc_info()[0] is None:
+                    raise
+
         try:
             outputs.recover(con, request.out_dir)
-            state.publish()
+            publish_state()
             engine = engine_for(con, request.config)
             for biz_date in dates:
                 stages = Stages(on_start=progress.start if progress else None,
                                 on_end=progress.end if progress else None)
                 result = diff_date(con, request, biz_date, stages=stages, engine=engine,
-                                   publish_state=state.publish)
+                                   publish_state=publish_state)
                 results.append(result)
                 if on_stages:
                     on_stages(result, stages)
@@ -123,7 +137,7 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
             con.execute(
                 "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = ?, "
                 "inputs = ?, counts = ? WHERE run_id = ?",
-                [result.finished_at, result.exit_code(), json.dumps(inputs),
+                [result.finished_at, result.exit_code(request.fail_on), json.dumps(inputs),
                  json.dumps(result.summary()), run_id],
             )
             con.execute("COMMIT")
