@@ -168,3 +168,24 @@ def test_status_reads_during_a_run_and_a_killed_run_is_7(ledgers, tmp_path):
     assert parsed[("recon_run_exit_code", frozenset())] == -1
     assert parsed[("recon_status_code", frozenset())] == 7
     assert parsed[("recon_run_in_progress", frozenset())] == 0
+
+
+def test_the_alert_rules_use_only_metrics_recon_writes(ledgers):
+    """jobs/recon-alerts.yml names no metric that recon's file lacks (a renamed metric
+    would leave an alert that never fires)."""
+    import re
+
+    from recon import metrics as recon_metrics
+    from recon.status import status as read_status
+
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    ledgers.diff()
+    state = recon.open(ledgers.db)
+    with state.reading() as con:
+        text = recon_metrics.render(read_status(con, ledgers.db))
+    written = {f.name for f in text_string_to_metric_families(text)}
+    written |= {f"{name}_total" for name in written}   # a counter's sample name
+    rules = (REPO / "jobs" / "recon-alerts.yml").read_text()
+    used = set(re.findall(r"\b(recon_[a-z_]+)", rules))
+    assert used and used <= written, used - written
