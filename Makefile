@@ -28,6 +28,9 @@ demo: install  ## generate two days of demo ledgers, reconcile them, show the re
 	  --v2 $(DEMO)/data/v2 --out $(DEMO)/out --db $(DEMO)/recon.duckdb --fail-on never
 	@echo
 	@cat $(DEMO)/out/2026-11-02/report.md
+	@echo
+	@# what on call sees the day after (exit 1: open work, which the demo plants)
+	$(BIN)/recon status --db $(DEMO)/recon.duckdb --today 2026-11-03 || test $$? -le 1
 
 # The database-source tests start their own PostgreSQL and MariaDB servers on 127.0.0.1
 # (tests/servers.py); Debian's packages are installed here with apt-get when missing.

@@ -36,7 +36,8 @@ without password, its table or query, the rows read and the snapshot's time.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import quote, unquote, urlsplit
@@ -120,7 +121,7 @@ class Snapshot:
 def read_snapshot(con, db: Database, biz_date: date, column: Callable[[str], str],
                   temp: str) -> Snapshot:
     """Read both datasets of `db` for `biz_date` in one snapshot into DuckDB temp tables
-    named `temp`_<dataset> (the MySQL path: one table `temp`, and a view per dataset).
+    named `temp`_<dataset> (the MySQL path stages both in `temp` first).
     `column(contract_name)` is the source's name of a contract column."""
     password = db.password()
     secret = db.secret_url(password)
@@ -174,6 +175,18 @@ def _number(con, table: str, select: str, names: list[str], dataset: str,
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
+@contextmanager
+def _registered(con, stream: pa.RecordBatchReader) -> Iterator[None]:
+    """`stream` as the view db_stream while the caller's statement reads it: DuckDB
+    pulls its batches as it goes (memory holds a few batches, not the day)."""
+    con.complete()   # no unfinished result may stand while registering
+    con.register("db_stream", stream)
+    try:
+        yield
+    finally:
+        con.unregister("db_stream")
+
+
 # -- PostgreSQL (ADBC) ---------------------------------------------------------------
 
 
@@ -217,14 +230,10 @@ def _read_postgres(con, db, secret, biz_date, column, temp):
                 cur.execute(db.statement(dataset, biz_date))
                 stream = cur.fetch_record_batch()
                 table = f"{temp}_{dataset}"
-                con.complete()   # no unfinished result may stand while registering
-                con.register("db_stream", stream)
-                try:
+                with _registered(con, stream):
                     rows[dataset] = _number(
                         con, table, f"SELECT {', '.join(_pg_casts(stream.schema))} "
                                     f"FROM db_stream", stream.schema.names, dataset, column)
-                finally:
-                    con.unregister("db_stream")
                 relations[dataset] = table
         finally:
             cur.execute("COMMIT")
@@ -268,8 +277,8 @@ def _mysql_columns(db: Database, password: str | None, biz_date: date
 
 def _read_mysql(con, db, secret, biz_date, column, temp):
     """Both datasets in one statement (one consistent read), staged in one temp table;
-    each dataset is a view over it, its columns renamed back and its DECIMALs cast to
-    their declared types."""
+    each dataset's table is made from it, its columns renamed back and its DECIMALs
+    cast to their declared types."""
     import connectorx as cx
 
     described = _mysql_columns(db, db.password(), biz_date)
@@ -291,12 +300,8 @@ def _read_mysql(con, db, secret, biz_date, column, temp):
                          pre_execution_query=["SET SESSION TRANSACTION READ ONLY",
                                               "SET SESSION TRANSACTION ISOLATION LEVEL "
                                               "REPEATABLE READ"])
-    con.complete()   # no unfinished result may stand while registering
-    con.register("db_stream", stream)
-    try:
+    with _registered(con, stream):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM db_stream")
-    finally:
-        con.unregister("db_stream")
     relations, rows = {}, {}
     for i, dataset in enumerate(datasets):
         selects = []
