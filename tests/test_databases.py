@@ -214,6 +214,27 @@ def test_a_wrong_column_type_is_an_input_error(tmp_path, kind, pg, my, password)
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+def test_a_bare_null_column_is_read_or_refused_never_a_crash(tmp_path, kind, pg, my,
+                                                             generated, password):
+    """A query column that is a bare NULL: PostgreSQL types it (text) and it is read;
+    connectorx cannot read MySQL's typeless column, so recon refuses it, naming it
+    (it used to be a Rust panic and a traceback)."""
+    server = pg if kind == "postgresql" else my
+    cfg = config(tmp_path / "db.toml", v1=(server, {
+        "entries_query": "SELECT serial_no, account_id, direction, amount, currency, "
+                         "biz_type, posted_at, NULL AS legal_entity FROM v1_entries "
+                         "WHERE biz_date = :biz_date",
+        "balances_table": "v1_balances"}), v2=(server, tables("v2")))
+    run = _run(Ledgers(tmp_path), "diff", "--date", DAYS[0], "--config", str(cfg))
+    if kind == "postgresql":
+        assert run.exit_code == 0, run.stderr
+    else:
+        assert run.exit_code == 3
+        assert "column 'legal_entity' has no type" in run.stderr
+        assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
 def test_unreachable_wrong_password_missing_table(tmp_path, kind, pg, my, monkeypatch):
     server = pg if kind == "postgresql" else my
     ledgers = Ledgers(tmp_path)

@@ -129,9 +129,11 @@ def read_snapshot(con, db: Database, biz_date: date, column: Callable[[str], str
     reader = _read_postgres if db.kind == "postgresql" else _read_mysql
     try:
         relations, rows = reader(con, db, secret, biz_date, column, temp)
-    except (ConfigError, InputError):
+    except (ConfigError, InputError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:   # each driver raises its own types, and DuckDB wraps them
+    except BaseException as exc:   # each driver raises its own types, DuckDB wraps them,
+        # and connectorx panics (pyo3's PanicException is a BaseException) on a type it
+        # does not know
         raise InputError(f"cannot read: {_scrub(first_line(exc), password, secret)}",
                          db.name) from None
     if not any(rows.values()):
@@ -243,6 +245,7 @@ def _read_postgres(con, db, secret, biz_date, column, temp):
 # -- MySQL / MariaDB (connectorx, PyMySQL for the session checks) ---------------------------
 
 DECIMAL_TYPES = (0, 246)   # MySQL's DECIMAL and NEWDECIMAL type codes
+NULL_TYPE = 6              # a column with no type: a bare NULL in the SELECT
 
 
 def _my_ident(name: str) -> str:
@@ -266,6 +269,11 @@ def _mysql_columns(db: Database, password: str | None, biz_date: date
         with conn.cursor() as cur:
             for dataset in db.reads:
                 cur.execute(f"SELECT * FROM ({db.statement(dataset, biz_date)}) AS q LIMIT 0")
+                for name, code, *_ in cur.description:
+                    if code == NULL_TYPE:   # connectorx cannot read it (it panics)
+                        raise InputError(f"{dataset}: column '{name}' has no type (a bare "
+                                         f"NULL): write CAST(NULL AS CHAR) AS {name}",
+                                         db.name)
                 described[dataset] = [
                     (name, (size - (1 if scale else 0), scale) if code in DECIMAL_TYPES
                      else None)
