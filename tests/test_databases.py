@@ -307,6 +307,9 @@ def test_config_refuses_what_it_cannot_honour(tmp_path, pg, password):
     run = _run(ledgers, "diff", "--date", DAYS[0], "--config", str(cfg), "--v2", str(tmp_path),
                "--engine", "spark")
     assert run.exit_code == 2 and "database sources need the duckdb engine" in run.stderr
+    run = _run(ledgers, "diff", "--date", DAYS[0], "--config", str(cfg), "--v1", str(tmp_path),
+               "--v2", str(tmp_path))
+    assert run.exit_code == 2 and "leave out --v1" in run.stderr
     (tmp_path / "c.toml").write_text(cfg.read_text().replace("RECON_TEST_PASSWORD", "UNSET_PW"))
     run = _run(ledgers, "diff", "--date", DAYS[0], "--config", str(tmp_path / "c.toml"),
                "--v2", str(tmp_path))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recon.config import Config
-from recon.errors import ConfigError
+from recon.errors import ConfigError, UsageError
 
 DATASETS = ("entries", "balances")
 
@@ -96,6 +96,9 @@ class Inputs:
         if database is not None:
             from recon.sources.database import Database
 
+            if self.directory(system) is not None:
+                raise UsageError(f"{system} is read from its database ([sources.{system}] "
+                                 f"url in the config): leave out --{system}")
             if self.config.engine != "duckdb":
                 raise ConfigError(f"{system} is read from its database (sources.{system}.url)"
                                   f"; the {self.config.engine} engine reads files and "
