@@ -34,8 +34,10 @@ demo: install  ## generate two days of demo ledgers, reconcile them, show the re
 
 # The database-source tests start their own PostgreSQL and MariaDB servers on 127.0.0.1
 # (tests/servers.py); Debian's packages are installed here with apt-get when missing.
+# Test files run in parallel, one worker per core (pytest-xdist); each file's tests stay
+# on one worker, so a file's module fixtures (servers, a Spark session) start once.
 test: install servers  ## the default test suite (what CI runs)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 servers:  ## install Debian's postgresql and mariadb-server when missing (for the tests)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
