@@ -380,7 +380,7 @@ def _format_status(current, db_path: str) -> str:
     def when(run, outcome: bool = True) -> str:
         moment = run.finished_at or run.started_at
         said = [run.status] if outcome else []
-        said += [f"{run.duration_s:.1f} s"] if run.duration_s is not None else []
+        said += [f"took {run.duration_s:.0f} s"] if run.duration_s is not None else []
         return f"{moment:%Y-%m-%d %H:%M}Z ({', '.join(said)})"
 
     def counts(values: dict) -> str:

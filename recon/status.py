@@ -51,17 +51,20 @@ class Run:
     exit_code: int | None
     message: str | None
     summary: dict = field(default_factory=dict, repr=False)   # a success's summary.json
+    published_at: datetime | None = None   # when its outputs were in place: its end
 
     @property
     def duration_s(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
+        """From start to the outputs published (else to the outcome recorded); the
+        state keeps whole seconds."""
+        end = self.published_at or self.finished_at
+        return None if end is None else (end - self.started_at).total_seconds()
 
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "biz_date": self.biz_date.isoformat(),
                 "command": self.command, "status": self.status,
                 "started_at": _iso(self.started_at), "finished_at": _iso(self.finished_at),
+                "published_at": _iso(self.published_at),
                 "duration_s": self.duration_s, "exit_code": self.exit_code,
                 "message": self.message}
 
@@ -204,15 +207,16 @@ def _runs(con, running_now: bool) -> list[Run]:
     the latest and the lock is held, else it was killed."""
     rows = con.execute(
         "SELECT run_id, biz_date, command, started_at, finished_at, status, exit_code, "
-        "message, counts FROM runs ORDER BY started_at, rowid").fetchall()   # as inserted
+        "message, counts, published_at FROM runs ORDER BY started_at, rowid"   # as inserted
+    ).fetchall()
     runs = []
     for i, (run_id, biz_date, command, started, finished, state, code, message,
-            counts) in enumerate(rows):
+            counts, published) in enumerate(rows):
         if state == "running" and not (running_now and i == len(rows) - 1):
             state, code = "killed", KILLED_EXIT_CODE
             message = message or "the run ended without recording its outcome (killed?)"
         runs.append(Run(run_id, biz_date, command, started, finished, state, code, message,
-                        json.loads(counts) if counts else {}))
+                        json.loads(counts) if counts else {}, published))
     return runs
 
 
