@@ -84,11 +84,12 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
             """Make the state readable, and the metrics file say what it says. A
             metrics file that cannot be written fails the run here, at its start, but
             never hides the error of a run that is failing."""
+            failing = sys.exc_info()[0] is not None   # called while a run's error unwinds
             state.publish()
             try:
                 metrics.refresh(con, request.config, request.db_path)
             except ReconError:
-                if sys.exc_info()[0] is None:
+                if not failing:
                     raise
 
         try:

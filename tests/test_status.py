@@ -189,3 +189,16 @@ def test_the_alert_rules_use_only_metrics_recon_writes(ledgers):
     rules = (REPO / "jobs" / "recon-alerts.yml").read_text()
     used = set(re.findall(r"\b(recon_[a-z_]+)", rules))
     assert used and used <= written, used - written
+
+
+def test_a_metrics_file_that_cannot_be_written_stops_the_run_at_its_start(ledgers, tmp_path):
+    ledgers.entries("v1", GOOD)
+    ledgers.entries("v2", GOOD)
+    config = tmp_path / "recon.toml"
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    config.write_text(f'[metrics]\ntextfile = "{blocker}/recon.prom"\n')
+    run = ledgers.diff("--config", str(config))
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"recon: {blocker}/recon.prom: cannot write the metrics file")
+    assert not (ledgers.out / "2026-11-01").exists()      # nothing ran
