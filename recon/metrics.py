@@ -49,8 +49,9 @@ def render(status: Status) -> str:
     add("recon_status_code", "gauge",
         "recon status's health code: 0 healthy, 1 open work, 6 behind, 7 the last run failed.",
         [({}, status.code)])
-    add("recon_behind_days", "gauge",
-        "Days between the latest date due (Asia/Shanghai) and the latest date reconciled.",
+    add("recon_dates_behind", "gauge",
+        "Business dates from the latest reconciled to the latest due (Asia/Shanghai): a "
+        "count of dates, not a duration.",
         [({}, status.behind_days)])
     add("recon_missing_dates", "gauge",
         "Dates of the due date's month up to it that are not reconciled.",

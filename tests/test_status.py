@@ -95,7 +95,7 @@ def test_it_ran_it_is_on_time_and_what_is_open(ledgers, tmp_path):
     printed = status(ledgers, "2026-11-02", "--format", "prometheus", "--config",
                      str(config)).stdout
     assert metrics(printed) == metrics(textfile.read_text())
-    assert metrics(printed)[("recon_behind_days", frozenset())] == 0
+    assert metrics(printed)[("recon_dates_behind", frozenset())] == 0
 
 
 def test_clean_is_0_and_a_failed_run_is_7_until_a_success(ledgers):
