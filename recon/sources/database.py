@@ -257,9 +257,12 @@ def _my_ident(name: str) -> str:
 
 def _mysql_columns(db: Database, password: str | None, biz_date: date
                    ) -> dict[str, list[tuple[str, tuple[int, int] | None]]]:
-    """Each dataset's columns with, for a DECIMAL, its declared (precision, scale):
-    read through PyMySQL, which fails at once on a wrong password, a server that is
-    not there or a missing table or column."""
+    """Each dataset's columns with, for a DECIMAL, its (precision, scale): read through
+    PyMySQL, which fails at once on a wrong password, a server that is not there or a
+    missing table or column. The precision comes from the display width, which counts
+    the point and a signed column's sign: one more than declared for a signed column,
+    enough for an exact cast, and a width of more than 16 integer digits makes the
+    rules check the values' range."""
     import pymysql
 
     parts = urlsplit(db.url)
