@@ -363,10 +363,7 @@ def status(db_path, config_path, fmt, today) -> None:
     """
     from recon import metrics
 
-    now = None
-    if today:
-        now = datetime.combine(api.as_date(today, "--today"), time(12), SHANGHAI)
-    current = api.open(db_path, config_path).status(now)
+    current = api.open(db_path, config_path).status(_pretend_today(today))
     if fmt == "json":
         click.echo(json.dumps(current.as_dict(), indent=2, ensure_ascii=False))
     elif fmt == "prometheus":
@@ -374,6 +371,13 @@ def status(db_path, config_path, fmt, today) -> None:
     else:
         click.echo(_format_status(current, db_path), nl=False)
     sys.exit(current.code)
+
+
+def _pretend_today(today: str | None) -> datetime | None:
+    """--today YYYY-MM-DD as noon of that day in Asia/Shanghai (None: really now)."""
+    if not today:
+        return None
+    return datetime.combine(api.as_date(today, "--today"), time(12), SHANGHAI)
 
 
 def _format_status(current, db_path: str) -> str:
@@ -460,10 +464,7 @@ def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, to
     from recon import nightly as plan
 
     state = api.open(db_path, config_path)
-    now = None
-    if today:
-        now = datetime.combine(api.as_date(today, "--today"), time(12), plan.SHANGHAI)
-    last, target = state.last_success(), plan.yesterday(now)
+    last, target = state.last_success(), plan.yesterday(_pretend_today(today))
     dates = plan.plan(last, target, state.config.catch_up_days)
     missed = plan.skipped(last, target, state.config.catch_up_days)
     gap = missed and {
