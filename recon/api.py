@@ -131,10 +131,8 @@ class State:
         `[metrics] textfile` in the config, the metrics file is rewritten from it, so a
         killed run or a date falling due shows there between runs too."""
         with self.reading() as con:
-            current = read_status(con, self.db_path, now=now, due_hour=self.config.due_hour,
-                                  window=self.config.timing_window_days)
-        if self.config.metrics_textfile:
-            metrics.write_textfile(Path(self.config.metrics_textfile), metrics.render(current))
+            current = read_status(con, self.db_path, self.config, now)
+        metrics.write(self.config, current)
         return current
 
     def month_end(self, month: Month | str, out_dir: str | Path | None = None) -> MonthEnd:

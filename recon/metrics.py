@@ -135,14 +135,16 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def refresh(con, config, db_path: Path, now: datetime | None = None) -> Status | None:
-    """Rewrite `[metrics] textfile` from the state `con` holds, if the config names one;
-    the Status it was made from."""
+def write(config, current: Status) -> None:
+    """Rewrite `[metrics] textfile` from `current`, if the config names one."""
+    if config.metrics_textfile:
+        write_textfile(Path(config.metrics_textfile), render(current))
+
+
+def refresh(con, config, db_path: Path) -> None:
+    """Rewrite `[metrics] textfile` from the state `con` holds, if the config names one
+    (the status is read only then: a run without metrics does not pay for it)."""
     from recon.status import status as read_status
 
-    if not config.metrics_textfile:
-        return None
-    current = read_status(con, Path(db_path), now=now, due_hour=config.due_hour,
-                          window=config.timing_window_days)
-    write_textfile(Path(config.metrics_textfile), render(current))
-    return current
+    if config.metrics_textfile:
+        write(config, read_status(con, Path(db_path), config))

@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from recon import monthend, summarize
+from recon.config import Config
 from recon.money import plain
 from recon.monthend import Month
 from recon.nightly import SHANGHAI
@@ -130,12 +131,13 @@ class Status:
         }
 
 
-def status(con, db_path: Path, *, now: datetime | None = None, due_hour: int = 6,
-           window: int = 1) -> Status:
-    """The status of the state database `con` (opened read-only from `db_path`)."""
+def status(con, db_path: Path, config: Config, now: datetime | None = None) -> Status:
+    """The status of the state database `con` (opened from `db_path`), by `config`'s
+    [status] due_hour and timing window."""
+    window = config.timing_window_days
     now = (now or datetime.now(UTC)).astimezone(UTC)
     local = now.astimezone(SHANGHAI)
-    due = local.date() - timedelta(days=1 if local.hour >= due_hour else 2)
+    due = local.date() - timedelta(days=1 if local.hour >= config.due_hour else 2)
     runs = _runs(con, running_now=lock_held(db_path))
     latest = runs[-1] if runs else None
     successes = [r for r in runs if r.status == "succeeded"]

@@ -183,7 +183,7 @@ def test_the_alert_rules_use_only_metrics_recon_writes(ledgers):
     ledgers.diff()
     state = recon.open(ledgers.db)
     with state.reading() as con:
-        text = recon_metrics.render(read_status(con, ledgers.db))
+        text = recon_metrics.render(read_status(con, ledgers.db, state.config))
     written = {f.name for f in text_string_to_metric_families(text)}
     written |= {f"{name}_total" for name in written}   # a counter's sample name
     rules = (REPO / "jobs" / "recon-alerts.yml").read_text()
