@@ -20,6 +20,7 @@ import pytest
 
 from fixtures import databases
 from fixtures.generate import main as generate_main
+from recon.sources.database import mysql_connection
 from tests import servers
 from tests.conftest import Ledgers, entry
 
@@ -323,8 +324,8 @@ def _literal(value) -> str:
     return "NULL" if value is None else f"'{value}'"
 
 
-def _sql(server: servers.Server, statements: list[str]) -> None:
-    """Run statements on the server as the test user."""
+def _sql(server: servers.Server, statements: list[str]) -> list[tuple]:
+    """Run statements on the server as the test user; the rows of the last."""
     if server.kind == "postgresql":
         import adbc_driver_postgresql.dbapi as pgdb
 
@@ -332,15 +333,15 @@ def _sql(server: servers.Server, statements: list[str]) -> None:
                 conn.cursor() as cur:
             for statement in statements:
                 cur.execute(statement)
-        return
-    import pymysql
-
-    conn = pymysql.connect(host="127.0.0.1", port=server.port, user=server.user,
-                           password=PASSWORD, database=server.database, autocommit=True)
-    with conn.cursor() as cur:
-        for statement in statements:
-            cur.execute(statement)
-    conn.close()
+            return cur.fetchall() if cur.description else []
+    conn = mysql_connection(server.url(), PASSWORD, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
 
 
 def _kill_sleeping(server: servers.Server) -> None:
@@ -352,30 +353,11 @@ def _kill_sleeping(server: servers.Server) -> None:
     kill = "SELECT pg_terminate_backend({})" if server.kind == "postgresql" else "KILL {}"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        found = _rows(server, find)
+        found = _sql(server, [find])
         if found:
             _sql(server, [kill.format(found[0][0])])
             return
         time.sleep(0.05)
-
-
-def _rows(server: servers.Server, query: str) -> list[tuple]:
-    if server.kind == "postgresql":
-        import adbc_driver_postgresql.dbapi as pgdb
-
-        with pgdb.connect(server.url(password=True), autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    import pymysql
-
-    conn = pymysql.connect(host="127.0.0.1", port=server.port, user=server.user,
-                           password=PASSWORD, database=server.database)
-    with conn.cursor() as cur:
-        cur.execute(query)
-        found = list(cur.fetchall())
-    conn.close()
-    return found
 
 
 def test_the_readme_config_examples_are_valid():

@@ -100,12 +100,27 @@ class Database:
 
     def secret_url(self, password: str | None) -> str:
         """The URL handed to the driver: with the password, when there is one."""
-        if password is None:
-            return self.url
-        parts = urlsplit(self.url)
-        user, host = parts.netloc.rsplit("@", 1) if "@" in parts.netloc else ("", parts.netloc)
-        netloc = f"{user}:{quote(password, safe='')}@{host}"
-        return parts._replace(netloc=netloc).geturl()
+        return url_with_password(self.url, password)
+
+
+def url_with_password(url: str, password: str | None) -> str:
+    """`url` with `password` (percent-encoded) after its user, when there is one."""
+    if password is None:
+        return url
+    parts = urlsplit(url)
+    user, host = parts.netloc.rsplit("@", 1) if "@" in parts.netloc else ("", parts.netloc)
+    return parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}").geturl()
+
+
+def mysql_connection(url: str, password: str | None, **options):
+    """A PyMySQL connection to the server and database of a mysql:// URL."""
+    import pymysql
+
+    parts = urlsplit(url)
+    return pymysql.connect(host=parts.hostname, port=parts.port or 3306,
+                           user=unquote(parts.username or ""), password=password or "",
+                           database=unquote(parts.path.lstrip("/")) or None,
+                           connect_timeout=CONNECT_TIMEOUT, **options)
 
 
 @dataclass(frozen=True)
@@ -263,13 +278,7 @@ def _mysql_columns(db: Database, password: str | None, biz_date: date
     the point and a signed column's sign: one more than declared for a signed column,
     enough for an exact cast, and a width of more than 16 integer digits makes the
     rules check the values' range."""
-    import pymysql
-
-    parts = urlsplit(db.url)
-    conn = pymysql.connect(host=parts.hostname, port=parts.port or 3306,
-                           user=unquote(parts.username or ""), password=password or "",
-                           database=unquote(parts.path.lstrip("/")) or None,
-                           connect_timeout=CONNECT_TIMEOUT)
+    conn = mysql_connection(db.url, password)
     try:
         described = {}
         with conn.cursor() as cur:
