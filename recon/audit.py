@@ -28,7 +28,7 @@ def audits() -> tuple[str, ...]:
                         for entry in folder.iterdir() if entry.name.endswith(".sql")))
 
 
-def run_audits(con, biz_date: date, counts: list[tuple]) -> None:
+def run_audits(con, biz_date: date, run_id: str, counts: list[tuple]) -> None:
     """Put the run's counts (one tuple per system and dataset, as RUN_COUNTS) into
     run_counts, run every audit, and raise AuditError if any returned a row."""
     con.execute("CREATE OR REPLACE TEMP TABLE run_counts (system VARCHAR, dataset VARCHAR, "
@@ -38,6 +38,6 @@ def run_audits(con, biz_date: date, counts: list[tuple]) -> None:
                     counts)
     failures = []
     for name in audits():
-        failures += [(name, row[0]) for row in queries.run(con, name, {"d": biz_date}).fetchall()]
+        failures += [(name, row[0]) for row in queries.run(con, name, {"d": biz_date, "run_id": run_id}).fetchall()]
     if failures:
         raise AuditError(failures)

@@ -209,13 +209,14 @@ def _reconcile(con, request: DiffRequest, biz_date: date, run_id: str, started: 
         queries.run(con, "finalize_findings", {"d": biz_date, "run_id": run_id,
                                                "p1": config.p1_amount, "p2": config.p2_amount})
         queries.run(con, "daily_aggregates", {"d": biz_date})
-        systems = _check_conservation(con, biz_date, loads, balance_loads, counts, beyond)
         stage.rows = con.execute("SELECT count(*) FROM findings WHERE biz_date = ?",
                                  [biz_date]).fetchone()[0]
 
     with stages.stage("state") as stage:
         now = utcnow()
         queries.run(con, "worklist_update", {"d": biz_date, "run_id": run_id, "now": now})
+        systems = _check_conservation(con, biz_date, run_id, loads, balance_loads, counts,
+                                      beyond)
         resolved = con.execute(
             "SELECT count(*) FROM worklist_events WHERE run_id = ? AND to_status = 'resolved'",
             [run_id],
@@ -241,7 +242,7 @@ def _has_column(stats: LoadStats, column: str) -> bool:
     return column in required or column in stats.present_columns
 
 
-def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
+def _check_conservation(con, biz_date: date, run_id: str, loads: dict[str, LoadStats],
                         balance_loads: dict[str, LoadStats], counts: MatchCounts,
                         beyond: dict[str, int]) -> dict[str, SystemCounts]:
     """The date's row counts per system, once the audits (recon/audit.py) have held the
@@ -259,7 +260,7 @@ def _check_conservation(con, biz_date: date, loads: dict[str, LoadStats],
             (system, "balances", bal.rows_read, bal.rows_loaded, bal.rows_rejected, None,
              None),
         ]
-    run_audits(con, biz_date, run_counts)
+    run_audits(con, biz_date, run_id, run_counts)
     missing = dict(con.execute(
         "SELECT kind, count(*) FROM findings WHERE biz_date = ? "
         "AND kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') GROUP BY kind", [biz_date]).fetchall())

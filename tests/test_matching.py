@@ -151,3 +151,77 @@ def test_month_end_lists_what_is_in_transit_and_what_it_explains(cut_off, tmp_pa
     report = (check.folder(tmp_path / "out") / "report.md").read_text()
     assert "In transit at 2026-11-30: 1 MISSING_IN_* item(s)" in report
     assert "-25.00 (all of it)" in report
+
+
+# -- currencies (issue 25, items 1 and 2): the matches beyond one-to-one never mix them ----
+
+@pytest.mark.parametrize("whole, parts", [("CNY", ("CNY", "USD")), ("USD", ("CNY", "CNY"))])
+def test_a_split_never_adds_currencies_together(ledgers, whole, parts):
+    """v1 S1 C 100.00 in one currency against v2's 60.00 + 40.00 of which a part (or
+    both) is in another: no split, each entry stays MISSING_IN_*."""
+    ledgers.entries("v1", [entry("S1", amount="100.00", biz_order_no="O1", currency=whole)])
+    ledgers.entries("v2", [entry("S2A", amount="60.00", biz_order_no="O1", currency=parts[0]),
+                           entry("S2B", amount="40.00", biz_order_no="O1", currency=parts[1])])
+    kinds = sorted(r["kind"] for r in rows(ledgers.diff(), "2026-11-01",
+                                             {"SPLIT_MISMATCH", "MISSING_IN_V1",
+                                              "MISSING_IN_V2"}))
+    assert kinds == ["MISSING_IN_V1", "MISSING_IN_V1", "MISSING_IN_V2"]
+
+
+def test_a_split_of_one_currency_leaves_a_part_in_another_missing(ledgers):
+    ledgers.entries("v1", [entry("S1", amount="100.00", biz_order_no="O1")])
+    ledgers.entries("v2", [entry("S2A", amount="60.00", biz_order_no="O1"),
+                           entry("S2B", amount="40.00", biz_order_no="O1"),
+                           entry("S2C", amount="40.00", biz_order_no="O1", currency="USD")])
+    found = rows(ledgers.diff(), "2026-11-01", {"SPLIT_MISMATCH", "MISSING_IN_V1"})
+    assert sorted((r["kind"], r["v2_serial_no"], r["currency"]) for r in found) == [
+        ("MISSING_IN_V1", "S2C", "USD"), ("SPLIT_MISMATCH", "S2A+S2B", "CNY")]
+
+
+def test_a_timing_pair_must_agree_on_currency(ledgers):
+    """v1 posts ST C 100.00 CNY on D1 and v2 ST C 100.00 USD on D2: no timing pair, the
+    D1 item stays open and D2 reports its entry MISSING_IN_V1."""
+    ledgers.entries("v1", [entry("001"), entry("ST", amount="100.00")], day=D1)
+    ledgers.entries("v2", [entry("001")], day=D1)
+    ledgers.entries("v1", [entry("002")], day=D2)
+    ledgers.entries("v2", [entry("002"), entry("ST", amount="100.00", currency="USD")], day=D2)
+    run = ledgers.diff("--from", D1, "--to", D2)
+    assert [r["kind"] for r in rows(run, D2, {"TIMING_DIFFERENCE", "MISSING_IN_V1"})] == [
+        "MISSING_IN_V1"]
+    assert state(ledgers, "SELECT status FROM worklist WHERE kind = 'MISSING_IN_V2'") == [
+        ("new",)]
+
+
+def test_the_serial_match_never_pairs_two_currencies(ledgers):
+    ledgers.entries("v1", [entry("S1", amount="100.00", biz_order_no="O1")])
+    ledgers.entries("v2", [entry("S9", amount="100.00", biz_order_no="O1", currency="USD")])
+    kinds = sorted(r["kind"] for r in rows(ledgers.diff(), "2026-11-01"))
+    assert "SERIAL_MISMATCH" not in kinds and kinds.count("MISSING_IN_V1") == 1
+
+
+# -- an item is open only while its date's latest run finds it (issue 25, item 3) ----------
+
+def test_a_rerun_never_reopens_an_item_its_own_date_no_longer_finds(ledgers):
+    """v1 posts ST on D1, v2 on D2: a timing difference. A late v2 file shows v2 posted
+    ST on D1 too (a double posting), with its balances raised to match: the rerun of D1
+    finds nothing, the rerun of D2 a MISSING_IN_V1. D1's MISSING_IN_V2 item must not be
+    open again: following its action would post a third copy."""
+    ledgers.entries("v1", [entry("001"), entry("ST", amount="100.00")], day=D1)
+    ledgers.entries("v2", [entry("001")], day=D1)
+    ledgers.entries("v1", [entry("002")], day=D2)
+    ledgers.entries("v2", [entry("002"), entry("ST", amount="100.00")], day=D2)
+    ledgers.diff("--from", D1, "--to", D2)
+    ledgers.entries("v2", [entry("ST", amount="100.00")], day=D1, name="part-late")
+    ledgers.derived_balances()
+    ledgers.balances("v2", [{"account_id": "A1", "opening_balance": "0.00",
+                             "closing_balance": "110.00", "currency": "CNY"}], day=D1)
+    ledgers.balances("v2", [{"account_id": "A1", "opening_balance": "110.00",
+                             "closing_balance": "220.00", "currency": "CNY"}], day=D2)
+    ledgers.balances("v1", [{"account_id": "A1", "opening_balance": "110.00",
+                             "closing_balance": "120.00", "currency": "CNY"}], day=D2)
+    assert rows(ledgers.diff("--date", D1, derive_balances=False), D1) == []
+    run = ledgers.diff("--date", D2, derive_balances=False)
+    assert sorted(r["kind"] for r in rows(run, D2)) == ["BALANCE_MISMATCH", "MISSING_IN_V1"]
+    open_items = state(ledgers, "SELECT kind, biz_date::VARCHAR FROM worklist "
+                                "WHERE status IN ('new', 'open') ORDER BY kind")
+    assert open_items == [("BALANCE_MISMATCH", D2), ("MISSING_IN_V1", D2)]

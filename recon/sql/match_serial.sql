@@ -1,12 +1,12 @@
 -- match_serial: the secondary match (docs/interface.md §2.2). A v1-only and a v2-only entry of
--- the same account with the same biz_order_no, direction and amount are one posting
--- under two serial numbers. Candidates on each side are ranked by posted_at, serial_no,
+-- the same account with the same biz_order_no, direction, amount and currency are one
+-- posting under two serial numbers (a pair never mixes currencies). Candidates on each side are ranked by posted_at, serial_no,
 -- copy_no and paired rank-to-rank, so pairing is one-to-one and deterministic.
 CREATE OR REPLACE TEMP TABLE serial_pairs AS
 WITH v1_only AS (
-    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount,
+    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount, e.currency,
            ROW_NUMBER() OVER (
-               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount
+               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount, e.currency
                ORDER BY e.posted_at, e.serial_no, e.copy_no
            ) AS rank_no
     FROM key_pairs AS p
@@ -15,9 +15,9 @@ WITH v1_only AS (
     WHERE p.v2_entry_id IS NULL AND e.biz_order_no IS NOT NULL
 ),
 v2_only AS (
-    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount,
+    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount, e.currency,
            ROW_NUMBER() OVER (
-               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount
+               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount, e.currency
                ORDER BY e.posted_at, e.serial_no, e.copy_no
            ) AS rank_no
     FROM key_pairs AS p
@@ -32,4 +32,5 @@ JOIN v2_only AS b
  AND a.biz_order_no = b.biz_order_no
  AND a.direction = b.direction
  AND a.amount = b.amount
+ AND a.currency = b.currency
  AND a.rank_no = b.rank_no;

@@ -1,9 +1,10 @@
 -- split_match: one posting split in two or more (docs/interface.md §2). After the key,
--- serial and timing matches, per (account_id, biz_order_no, direction) with a
+-- serial and timing matches, per (account_id, biz_order_no, direction, currency) with a
 -- biz_order_no: when one system has exactly one entry left without a counterpart and
 -- the other two or more whose amounts add up exactly to it, they are one SPLIT_MISMATCH
 -- (impact 0; each side's serials joined by '+' and values by ' + ', in serial order),
--- not a MISSING_IN_* each. All or nothing: parts that do not add up stay missing.
+-- not a MISSING_IN_* each. All or nothing: parts that do not add up stay missing. The
+-- parts and the whole share one currency: amounts of two currencies never add up.
 CREATE OR REPLACE TEMP TABLE split_parts AS
 WITH left_over AS (
     SELECT rowid AS rid, account_id, currency, biz_order_no,
@@ -16,23 +17,23 @@ WITH left_over AS (
     WHERE kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') AND biz_order_no IS NOT NULL
 ),
 groups AS (
-    SELECT account_id, biz_order_no, direction
+    SELECT account_id, biz_order_no, direction, currency
     FROM left_over
-    GROUP BY account_id, biz_order_no, direction
+    GROUP BY account_id, biz_order_no, direction, currency
     HAVING ((count(*) FILTER (WHERE side = 'v1') = 1 AND count(*) FILTER (WHERE side = 'v2') >= 2)
          OR (count(*) FILTER (WHERE side = 'v2') = 1 AND count(*) FILTER (WHERE side = 'v1') >= 2))
        AND sum(signed) FILTER (WHERE side = 'v1') = sum(signed) FILTER (WHERE side = 'v2')
 )
 SELECT l.*
 FROM left_over AS l
-JOIN groups AS g USING (account_id, biz_order_no, direction);
+JOIN groups AS g USING (account_id, biz_order_no, direction, currency);
 
 DELETE FROM run_findings WHERE rowid IN (SELECT rid FROM split_parts);
 
 INSERT INTO run_findings BY NAME
 SELECT 'entry' AS scope, 'SPLIT_MISMATCH' AS kind,
        CASE WHEN count(*) FILTER (WHERE side = 'v1') > 1 THEN 'v1' ELSE 'v2' END AS system,
-       account_id, min(currency) AS currency,
+       account_id, currency,
        string_agg(serial_no, '+' ORDER BY serial_no) FILTER (WHERE side = 'v1') AS v1_serial_no,
        string_agg(serial_no, '+' ORDER BY serial_no) FILTER (WHERE side = 'v2') AS v2_serial_no,
        CAST(NULL AS BIGINT) AS copy_no, CAST(NULL AS VARCHAR) AS field,
@@ -41,4 +42,4 @@ SELECT 'entry' AS scope, 'SPLIT_MISMATCH' AS kind,
        CAST(0 AS DECIMAL(18,2)) AS amount_impact, CAST(NULL AS DECIMAL(18,2)) AS residual,
        biz_order_no
 FROM split_parts
-GROUP BY account_id, biz_order_no, direction;
+GROUP BY account_id, biz_order_no, direction, currency;

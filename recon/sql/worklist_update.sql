@@ -9,7 +9,10 @@
 --   an earlier MISSING_IN_* item this date's TIMING_DIFFERENCE pairs with
 --                                         -> resolved, "arrived on <date>"; one a
 --                                            previous run of this date had settled and
---                                            this run does not -> open again
+--                                            this run does not -> open again if its own
+--                                            date's latest run still finds it, else
+--                                            resolved (an item is open only while its
+--                                            date's latest run finds it)
 --   an item a later date's run resolved (resolved_on > this date) stays resolved when
 --   this earlier date is rerun and finds it again (a late file does not reopen what a
 --   later date settled)
@@ -53,9 +56,14 @@ SELECT w.item_id, w.status, 'resolved', t.resolution, $d
 FROM timing_settled AS t
 JOIN worklist AS w ON w.item_id = t.earlier_item_id
 UNION ALL
-SELECT w.item_id, w.status, 'open', NULL, NULL
+SELECT w.item_id, w.status,
+       CASE WHEN still.item_id IS NOT NULL THEN 'open' ELSE 'resolved' END,
+       NULL,
+       CASE WHEN still.item_id IS NULL THEN m.earlier_date END
 FROM timing_matches AS m
 JOIN worklist AS w ON w.item_id = m.earlier_item_id
+LEFT JOIN findings AS still
+  ON still.biz_date = m.earlier_date AND still.item_id = m.earlier_item_id
 WHERE m.biz_date = $d
   AND m.earlier_item_id NOT IN (SELECT earlier_item_id FROM timing_settled);
 
