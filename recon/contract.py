@@ -91,13 +91,13 @@ class Kind:
 KINDS_TABLE = (
     Kind("MISSING_IN_V2", "entry", "P4", "v2",
          "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}",
-         cases=(("copy_no > 1",
+         cases=(("copies > 1",
                  "v1 has serial {v1_serial_no} more than once (DUPLICATE_SERIAL): remove "
                  "this extra copy ({v1_value}) in v1, or post it in v2 if it is a real "
                  "posting"),)),
     Kind("MISSING_IN_V1", "entry", "P4", "v2",
          "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry",
-         cases=(("copy_no > 1",
+         cases=(("copies > 1",
                  "v2 has serial {v2_serial_no} more than once (DUPLICATE_SERIAL): reverse "
                  "this extra copy ({v2_value}) in v2"),)),
     Kind("SERIAL_MISMATCH", "entry", "P3", "v2",

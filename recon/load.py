@@ -183,6 +183,7 @@ def scan_entries(engine, *, system: str, location: Location, biz_date: date,
                                           config=config)
     with reading(engine, files):
         engine.run("entry_aggregates", {}, scan=stage, latest_entity=engine.latest_entity)
+        engine.run("dup_keys", {}, scan=stage)
     ((rows, rejected, loaded),) = engine.query(
         f"SELECT COALESCE(sum(rows_read), 0), COALESCE(sum(rejected), 0), "
         f"COALESCE(sum(entries), 0) FROM {stage}_accounts")

@@ -33,7 +33,7 @@ ROW_COLUMNS = ("file_index", "source_row", *(r.column for r in ENTRY_RULES))
 
 @dataclass(frozen=True)
 class MatchCounts:
-    key_matched: int     # pairs joined on (account_id, serial_no, copy_no)
+    key_matched: int     # pairs joined on (account_id, serial_no), copy by copy
     serial_matched: int  # pairs found by the secondary match
     v1_only: int         # v1 entries left without a counterpart
     v2_only: int
@@ -51,19 +51,28 @@ def match_entries(engine, biz_date: date, fields: tuple[str, ...], v1: ScannedEn
     or the same queries on Spark SQL). Needs day_accounts and the date's balances."""
     params = {"d": biz_date}
     engine.run("account_balances", {"d": biz_date, "limit": EXPLAINED_ACCOUNTS})
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE dup_keys AS SELECT h FROM {v1.scan}_dups "
+                   f"UNION SELECT h FROM {v2.scan}_dups", {})
     both = [(system, side, c) for system, side in (("v1", "a"), ("v2", "b"))
             for c in ROW_COLUMNS]
     fields_differ = "\n   ".join(
         f"OR a.{queries.ident(f)} IS DISTINCT FROM b.{queries.ident(f)}" for f in fields)
     engine.run("key_join", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ)
     engine.run("key_diff", params, v1=v1.valid, v2=v2.valid, fields_differ=fields_differ,
+               row_columns=", ".join(queries.ident(c) for c in ROW_COLUMNS),
                columns=",\n       ".join(f"{side}.{queries.ident(c)} AS "
                                          f"{queries.ident(f'{system}_{c}')}"
                                          for system, side, c in both))
     entry = {system: ", ".join(f"{queries.ident(f'{system}_{c}')} AS {queries.ident(c)}"
                                for c in ROW_COLUMNS) for system in ("v1", "v2")}
+    compared = ("direction", "amount", *fields)
     engine.run("diff_entries", {"stride": FILE_STRIDE}, v1_entry=entry["v1"],
-               v2_entry=entry["v2"])
+               v2_entry=entry["v2"],
+               copy_columns=", ".join(f"c.{queries.ident(c)}" for c in ROW_COLUMNS),
+               compared=", ".join(f"d.{queries.ident(c)}" for c in compared),
+               compared_equal="\n     ".join(
+                   f"AND a.{queries.ident(c)} IS NOT DISTINCT FROM b.{queries.ident(c)}"
+                   for c in compared))
 
     fields_equal = "\n         ".join(
         f"AND a.{queries.ident(f)} IS NOT DISTINCT FROM b.{queries.ident(f)}" for f in fields

@@ -20,7 +20,8 @@ from recon.errors import ConfigError, InternalError, LockHeld, NotFound, UsageEr
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
 MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"),
-                                         (3, "schema_v3"), (4, "schema_v4"))
+                                         (3, "schema_v3"), (4, "schema_v4"),
+                                         (5, "schema_v5"))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_GB_PER_THREAD = 1.5
 

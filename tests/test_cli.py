@@ -155,8 +155,9 @@ def test_help_is_complete():
      "FROM diff_pairs WHERE v2_serial_no IS NULL AND FALSE", "row conservation failed for v1"),
     # the evidence join drops the entries v2 lacks: they leave it as if they were clean
     # pairs
-    ("key_diff", "FULL OUTER JOIN\n     (SELECT * FROM {v2}",
-     "RIGHT JOIN\n     (SELECT * FROM {v2}", "row conservation failed in the match"),
+    ("key_diff", "FULL OUTER JOIN\n     (SELECT * FROM kept_rows WHERE system = 'v2'",
+     "RIGHT JOIN\n     (SELECT * FROM kept_rows WHERE system = 'v2'",
+     "row conservation failed in the match"),
 ])
 def test_a_broken_classification_is_caught_by_the_conservation_checks(
         ledgers, monkeypatch, query, broken, replacement, message):

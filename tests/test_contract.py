@@ -47,15 +47,15 @@ def test_each_action_template_is_filled_once_with_the_findings_values(kind, temp
     ("ACCOUNT_MISSING_IN_V1", {"v1_value": "no balance row, 4 entries"},
      "v1 has the account (no balance row, 4 entries): deliver v1's day-end balance row"),
     ("ACCOUNT_MISSING_IN_V1", {}, "v1 has no such account: close it in v2"),
-    ("MISSING_IN_V2", {"copy_no": 2, "v1_value": "C 5.00"},
+    ("MISSING_IN_V2", {"copies": 2, "v1_value": "C 5.00"},
      "v1 has serial S1 more than once (DUPLICATE_SERIAL): remove this extra copy"),
-    ("MISSING_IN_V2", {"copy_no": 1, "v1_value": "C 5.00"}, "post the missing entry in v2"),
+    ("MISSING_IN_V2", {"copies": 1, "v1_value": "C 5.00"}, "post the missing entry in v2"),
 ])
 def test_an_action_follows_what_the_data_says(kind, columns, starts):
-    row = {"v1_value": None, "v2_value": None, "residual": None, "copy_no": None, **columns}
+    row = {"v1_value": None, "v2_value": None, "residual": None, "copies": None, **columns}
     (action,) = duckdb.connect().execute(
         f"SELECT {contract.action_sql()} FROM (SELECT $kind AS kind, $v1_value AS v1_value, "
         f"$v2_value AS v2_value, 'S1' AS v1_serial_no, 'S2' AS v2_serial_no, "
         f"NULL AS field, 'v1' AS system, CAST($residual AS DECIMAL(18,2)) AS residual, "
-        f"CAST($copy_no AS BIGINT) AS copy_no)", {"kind": kind, **row}).fetchone()
+        f"CAST($copies AS BIGINT) AS copies)", {"kind": kind, **row}).fetchone()
     assert action.startswith(starts)

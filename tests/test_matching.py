@@ -225,3 +225,42 @@ def test_a_rerun_never_reopens_an_item_its_own_date_no_longer_finds(ledgers):
     open_items = state(ledgers, "SELECT kind, biz_date::VARCHAR FROM worklist "
                                 "WHERE status IN ('new', 'open') ORDER BY kind")
     assert open_items == [("BALANCE_MISMATCH", D2), ("MISSING_IN_V1", D2)]
+
+
+# -- copies of one key (issue 25, item 4) --------------------------------------------------
+
+def test_copies_that_agree_pair_first_and_the_missing_copy_is_named(ledgers):
+    """(A1, SDUP) 3,000 times in v1 and 2,999 times in v2, each copy with its own
+    biz_order_no; v2 lacks copy 1,234. Pairing copies that agree first leaves exactly
+    that copy MISSING_IN_V2, and no pair differs (numbering alone shifted every later
+    copy: a FIELD_MISMATCH for each)."""
+    def copies(system):
+        return [entry("SDUP", biz_order_no=f"O{i:05d}",
+                      posted_at=f"2026-11-01 10:{i // 60 % 60:02d}:{i % 60:02d}")
+                for i in range(3000) if not (system == "v2" and i == 1234)]
+
+    ledgers.entries("v1", copies("v1"))
+    ledgers.entries("v2", list(reversed(copies("v2"))))
+    found = ledgers.diff().worklist()
+    assert sorted(r["kind"] for r in found) == ["BALANCE_MISMATCH", "DUPLICATE_SERIAL",
+                                                "DUPLICATE_SERIAL", "MISSING_IN_V2"]
+    (balance,) = [r for r in found if r["kind"] == "BALANCE_MISMATCH"]
+    assert balance["residual"] == 0       # the missing copy explains it
+    (missing,) = [r for r in found if r["kind"] == "MISSING_IN_V2"]
+    assert missing["biz_order_no"] == "O01234"
+    assert missing["suggested_action"].startswith("v1 has serial SDUP more than once")
+
+
+def test_a_reversal_stamped_in_the_other_order_pairs_c_with_c(ledgers):
+    """A reversal pair (C and D of one serial): v2 stamps the D first. Copies that agree
+    pair first, so no false DIRECTION_MISMATCH of ±200."""
+    ledgers.entries("v1", [entry("R1", direction="C", amount="100.00",
+                                 posted_at="2026-11-01 09:00:00"),
+                           entry("R1", direction="D", amount="100.00",
+                                 posted_at="2026-11-01 09:05:00")])
+    ledgers.entries("v2", [entry("R1", direction="D", amount="100.00",
+                                 posted_at="2026-11-01 09:00:01"),
+                           entry("R1", direction="C", amount="100.00",
+                                 posted_at="2026-11-01 09:05:01")])
+    kinds = sorted(r["kind"] for r in ledgers.diff().worklist())
+    assert kinds == ["DUPLICATE_SERIAL", "DUPLICATE_SERIAL"]

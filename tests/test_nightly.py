@@ -329,7 +329,8 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.diff()
     assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [
         (str(SCHEMA_VERSION),)]
-    assert SCHEMA_VERSION == 4      # 2: daily aggregates; 3: evidence; 4: timing matches
+    assert SCHEMA_VERSION == 5      # 2: daily aggregates; 3: evidence; 4: timing matches;
+    #                                 5: pair_no in the evidence
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])

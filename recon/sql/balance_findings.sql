@@ -40,7 +40,7 @@ SELECT 'BALANCE_MISMATCH', NULL, a.account_id, a.v1_currency, NULL, NULL, NULL,
        CAST((a.v2_closing - a.v1_closing)
             - ((a.v2_opening - a.v1_opening) + COALESCE(ei.impact, 0))
             AS DECIMAL(18,2)),
-       NULL
+       NULL, NULL
 FROM account_balances AS a
 LEFT JOIN entry_impacts AS ei ON ei.account_id = a.account_id
 WHERE a.v1_closing <> a.v2_closing
@@ -49,7 +49,7 @@ SELECT 'ACCOUNT_MISSING_IN_V2', NULL, account_id, v1_currency, NULL, NULL, NULL,
        NULL, CAST(v1_closing AS VARCHAR),
        CASE WHEN v2_entries IS NOT NULL
             THEN 'no balance row, ' || CAST(v2_entries AS VARCHAR) || ' entries' END,
-       CAST(-v1_closing AS DECIMAL(18,2)), NULL, NULL
+       CAST(-v1_closing AS DECIMAL(18,2)), NULL, NULL, NULL
 FROM account_balances
 WHERE v1_closing IS NOT NULL AND v2_closing IS NULL
 UNION ALL
@@ -58,7 +58,7 @@ SELECT 'ACCOUNT_MISSING_IN_V1', NULL, account_id, v2_currency, NULL, NULL, NULL,
        CASE WHEN v1_entries IS NOT NULL
             THEN 'no balance row, ' || CAST(v1_entries AS VARCHAR) || ' entries' END,
        CAST(v2_closing AS VARCHAR),
-       CAST(v2_closing AS DECIMAL(18,2)), NULL, NULL
+       CAST(v2_closing AS DECIMAL(18,2)), NULL, NULL, NULL
 FROM account_balances
 WHERE v2_closing IS NOT NULL AND v1_closing IS NULL
 UNION ALL
@@ -73,19 +73,19 @@ SELECT 'ROLLFORWARD_BREAK', system, account_id, currency, NULL, NULL, NULL,
            || CAST(CAST(net AS DECIMAL(18,2)) AS VARCHAR)
            || ' <> closing ' || CAST(closing AS VARCHAR) END,
        CAST(closing - (opening + net) AS DECIMAL(18,2)),
-       NULL, NULL
+       NULL, NULL, NULL
 FROM sides
 WHERE closing <> opening + net
 UNION ALL
 SELECT 'BALANCE_ROW_MISSING', s.system, s.account_id,
        COALESCE(a.v1_currency, a.v2_currency), NULL, NULL, NULL,
-       NULL, NULL, NULL, CAST(0 AS DECIMAL(18,2)), NULL, NULL
+       NULL, NULL, NULL, CAST(0 AS DECIMAL(18,2)), NULL, NULL, NULL
 FROM sides AS s
 JOIN account_balances AS a ON a.account_id = s.account_id
 WHERE s.entries IS NOT NULL AND s.closing IS NULL
 UNION ALL
 SELECT 'ACCOUNT_CURRENCY_MISMATCH', NULL, account_id, v1_currency, NULL, NULL, NULL,
-       'currency', v1_currency, v2_currency, CAST(0 AS DECIMAL(18,2)), NULL, NULL
+       'currency', v1_currency, v2_currency, CAST(0 AS DECIMAL(18,2)), NULL, NULL, NULL
 FROM account_balances
 WHERE v1_currency <> v2_currency
 ) AS found;

@@ -19,6 +19,7 @@ SELECT
     COALESCE(a.account_id, b.account_id) AS account_id,
     a.serial_no AS v1_serial_no,         b.serial_no AS v2_serial_no,
     a.copy_no AS v1_copy_no,             b.copy_no AS v2_copy_no,
+    a.copies AS v1_copies,               b.copies AS v2_copies,
     a.direction AS v1_direction,         b.direction AS v2_direction,
     a.amount AS v1_amount,               b.amount AS v2_amount,
     CASE a.direction WHEN 'C' THEN a.amount ELSE -a.amount END AS v1_signed,

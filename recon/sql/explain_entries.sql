@@ -1,6 +1,7 @@
 -- explain_entries: one account's entries on one date as the evidence keeps them (the
 -- entries its findings name; every entry when its balance does not tie out), v1 and v2
--- side by side: paired copy-to-copy on serial number, and across serial numbers where
+-- side by side: paired on serial number as the match paired them (pair_no; copy by copy
+-- for rows of runs before schema 5), and across serial numbers where
 -- the secondary match paired them (SERIAL_MISMATCH). `differs` names the cells that differ:
 -- the key and the money, and the fields the date's run compared ({field_differs}).
 WITH a AS (
@@ -9,7 +10,7 @@ WITH a AS (
 b AS (
     SELECT e.*,
            COALESCE(s.v1_serial_no, e.serial_no) AS join_serial,
-           COALESCE(s.copy_no, e.copy_no) AS join_copy
+           s.copy_no AS serial_copy
     FROM evidence AS e
     LEFT JOIN findings AS s
       ON s.biz_date = $d AND s.kind = 'SERIAL_MISMATCH' AND s.account_id = $a
@@ -33,6 +34,9 @@ SELECT a.serial_no AS v1_serial_no, b.serial_no AS v2_serial_no,
                 CASE WHEN a.amount <> b.amount THEN 'amount' END{field_differs})
        END AS differs
 FROM a
-FULL OUTER JOIN b ON a.serial_no = b.join_serial AND a.copy_no = b.join_copy
+FULL OUTER JOIN b
+  ON a.serial_no = b.join_serial
+ AND CASE WHEN b.serial_copy IS NOT NULL THEN a.copy_no = b.serial_copy
+          ELSE COALESCE(a.pair_no, a.copy_no) = COALESCE(b.pair_no, b.copy_no) END
 ORDER BY COALESCE(a.posted_at, b.posted_at), COALESCE(a.serial_no, b.serial_no),
          COALESCE(a.copy_no, b.copy_no)

@@ -5,11 +5,11 @@
 INSERT INTO evidence (
     biz_date, system, entry_id, serial_no, account_id, direction, amount, currency,
     biz_type, biz_order_no, posted_at, legal_entity, subject_code, balance_after,
-    copy_no, copies, source_file, source_row
+    copy_no, copies, pair_no, source_file, source_row
 )
 SELECT $d, $s, e.entry_id, e.serial_no, e.account_id, e.direction, e.amount, e.currency,
        e.biz_type, e.biz_order_no, e.posted_at, e.legal_entity, e.subject_code,
-       e.balance_after, e.copy_no, e.copies, f.source_file, e.source_row
+       e.balance_after, e.copy_no, e.copies, e.pair_no, f.source_file, e.source_row
 FROM diff_entries AS e
 JOIN {files} AS f ON f.file_index = e.file_index
 WHERE e.system = $s;

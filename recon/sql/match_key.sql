@@ -1,5 +1,7 @@
--- match_key: the kept entries (diff_entries) of v1 and v2 joined copy-to-copy on
--- (account_id, serial_no, copy_no) (docs/interface.md §2.1). One row per pair or lone entry,
+-- match_key: the kept entries (diff_entries) of v1 and v2 joined on (account_id,
+-- serial_no, pair_no) (docs/interface.md §2.1): a key held once a side pairs its two
+-- entries, a key held more than once its copies as diff_entries.sql paired them. One row
+-- per pair or lone entry,
 -- narrow: which entries met, and whether the pair is identical in every compared value
 -- (a copy of a duplicated key, or an entry of an account that does not tie out, may
 -- well be). {fields_equal} is one "AND a.<field> IS NOT DISTINCT FROM b.<field>" per
@@ -20,4 +22,4 @@ FROM (SELECT * FROM diff_entries WHERE system = 'v1') AS a
 FULL OUTER JOIN (SELECT * FROM diff_entries WHERE system = 'v2') AS b
   ON a.account_id = b.account_id
  AND a.serial_no = b.serial_no
- AND a.copy_no = b.copy_no;
+ AND a.pair_no = b.pair_no;
