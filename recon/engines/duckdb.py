@@ -144,13 +144,19 @@ class DuckDBEngine:
         names = csvfile.header(source.path)
         pattern = csvfile.record_regex(len(names))
         lines = anomalies = 0
+        endings: set[bool] = set()   # lines ending in CRLF, in LF
         for _ in self._line_chunks(source):
-            counted, bad = self.con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE NOT COALESCE("
-                "regexp_full_match(try(decode(line)), $pat), false)) "
-                "FROM csv_chunk WHERE n > 1", {"pat": pattern}).fetchone()
+            counted, bad, crlf, lf = self.con.execute(
+                "SELECT count(*) FILTER (WHERE n > 1), count(*) FILTER (WHERE n > 1 AND NOT "
+                "COALESCE(regexp_full_match(try(decode(line)), $pat), false)), "
+                "count(*) FILTER (WHERE line[-2:] = '\\x0D\\x0A'::BLOB), "
+                "count(*) FILTER (WHERE line[-1:] = '\\x0A'::BLOB AND NOT line[-2:] = "
+                "'\\x0D\\x0A'::BLOB) FROM csv_chunk", {"pat": pattern}).fetchone()
             lines, anomalies = lines + counted, anomalies + bad
-        if not anomalies:
+            endings |= {kind for kind, n in ((True, crlf), (False, lf)) if n}
+        # DuckDB's reader takes one line end for the whole file: a file that mixes CRLF
+        # and LF is split here
+        if not anomalies and len(endings) < 2:
             parsed = self._parse_csv(source, temp_name, lines)
             if parsed is not None:
                 return parsed

@@ -7,13 +7,17 @@ read, except the continuation lines of a record whose quoted field spans lines. 
 rules, in the order they are applied:
 
 - the header is the first line: UTF-8 (a BOM is dropped), comma-separated; a file with
-  no header, in UTF-16, or separated by semicolons or tabs is an input error saying so;
+  no header, in UTF-16, separated by semicolons or tabs, or whose lines end in CR only
+  is an input error saying so;
+- lines end in LF or CRLF; a file that mixes the two is read line by line as any other,
+  but split here, not by the engine's reader (which takes one line end for a file);
 - a blank line is not a row;
 - a line whose bytes are not UTF-8 is rejected ("not UTF-8");
 - a line with an odd number of quote characters opens a quoted field: it is joined
   with the lines up to the next such line if the joined text is one record with the
-  header's number of fields, neither end line has that many fields alone and no line
-  between is a whole record of its own; else it
+  header's number of fields, the two end lines do not both have that many fields alone
+  (a record spanning lines never has, in whichever column its quoted field is; two
+  damaged lines always have) and no line between is a whole record of its own; else it
   is rejected alone ("unclosed quote", or "bad quoting" for a quote inside a field),
   the lines after it read as lines of their own;
 - any other line must be fields separated by commas, each plain (no quote) or wholly
@@ -109,10 +113,16 @@ def header(path: Path) -> list[str]:
             head = handle.read(HEAD_BYTES)
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read csv file: {exc.strerror or exc}", where) from None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2000].count(b"\x00") > 2:
+    line = head.split(b"\n", 1)[0]
+    # UTF-16: a byte-order mark, or a header whose every other byte is NUL (a NUL in a
+    # UTF-8 value further on is only a value)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or line.count(b"\x00") * 3 > len(line):
         raise InputError("csv file is UTF-16 encoded: CSV input must be UTF-8", where)
     head = head.removeprefix(b"\xef\xbb\xbf")
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    if b"\r" in first:
+        raise InputError("csv file's lines end in CR only (old Mac style): CSV input has "
+                         "LF or CRLF line ends", where)
     if not first.strip():
         raise InputError("csv file is empty: no header row" if not head.strip() else
                          "csv file starts with a blank line: no header row", where)
@@ -120,7 +130,10 @@ def header(path: Path) -> list[str]:
         text = first.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("csv header is not UTF-8", where) from None
-    names = next(csv.reader(io.StringIO(text)))
+    try:
+        names = next(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        raise InputError(f"csv header cannot be read: {exc}", where) from None
     if len(names) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if sep in text:
@@ -149,8 +162,8 @@ def pair_records(odd: Sequence[tuple[int, str]], lines_between: Callable[[int, i
             lines = lines_between(first, closing[0])
             joined = "\n".join(lines)
             if (_one_record(joined, width)
-                    and not _complete_alone(lines[0], width)
-                    and not _complete_alone(lines[-1], width)
+                    and not (_complete_alone(lines[0], width)
+                             and _complete_alone(lines[-1], width))
                     and not any(_is_record(line, width) for line in lines[1:-1])):
                 spans.append((first, closing[0], joined))
                 i += 2
@@ -170,7 +183,10 @@ def _odd_reason(line: str) -> str:
 
 def _complete_alone(line: str, width: int) -> bool:
     """The line holds the header's number of fields by itself (its odd quote taken as
-    text): then that quote is a stray, not a field running on into the next line."""
+    text). A record whose quoted field spans lines never has this at both ends (its
+    first line holds the fields up to the quote, its last the fields from it: together
+    one more than the header's), while two damaged lines (a quote left open, a stray
+    quote) each keep their record's fields: two such lines are never one record."""
     return re.sub(QUOTED, "", line).count(",") + 1 >= width
 
 
