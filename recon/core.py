@@ -8,6 +8,7 @@ database and the output folder as they were before it, or as after it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -16,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import duckdb
 
 from recon import metrics, outputs, queries, summarize
 from recon.audit import run_audits
@@ -39,7 +42,7 @@ from recon.result import (
 )
 from recon.sources import Inputs
 from recon.stages import LiveProgress, Stages
-from recon.state import WorkingCopy, run_lock
+from recon.state import WorkingCopy, out_of_space, run_lock
 
 TOP_ACCOUNTS = 10
 SAMPLE_ROWS = 5
@@ -144,9 +147,13 @@ def diff_date(con, request: DiffRequest, biz_date: date, *,
             con.execute("COMMIT")
             publish_state()
     except BaseException as exc:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):   # a transaction a failed write ended
+            con.execute("ROLLBACK")
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        full = out_of_space(exc, request.db_path)
+        if full is not None:
+            raise full from None
         message = exc.one_line() if isinstance(exc, ReconError) else repr(exc)
         code = exc.exit_code if isinstance(exc, ReconError) else InternalError.exit_code
         con.execute(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -16,7 +18,15 @@ import duckdb
 
 from recon import queries
 from recon.config import Config
-from recon.errors import ConfigError, InternalError, LockHeld, NotFound, UsageError, first_line
+from recon.errors import (
+    ConfigError,
+    InternalError,
+    LockHeld,
+    NotFound,
+    ReconError,
+    UsageError,
+    first_line,
+)
 
 # (version, script): applied in order to bring a database up to SCHEMA_VERSION.
 MIGRATIONS: tuple[tuple[int, str], ...] = ((1, "schema_v1"), (2, "schema_v2"),
@@ -45,17 +55,45 @@ def connect(db_path: str | Path, config: Config, *, read_only: bool = False):
         raise UsageError(f"cannot open the state database: {first_line(exc)}",
                          db_path) from None
     apply_settings(con, config)
-    if not read_only:
-        migrate(con)
-    else:
+    try:
         version = schema_version(con)
-        if version != SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
+            raise UsageError(f"the state database has schema version {version}, newer than "
+                             f"this recon reads (1 to {SCHEMA_VERSION}): use the recon that "
+                             f"wrote it, or a newer one", db_path)
+        if not read_only:
+            migrate(con)
+        elif version != SCHEMA_VERSION:
             raise InternalError(
                 f"state database has schema version {version}, this recon needs "
                 f"{SCHEMA_VERSION}: run any write command (e.g. recon diff) to migrate",
                 db_path,
             )
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def writable(db_path: Path) -> None:
+    """A state file nobody may write (no write bit: a person made it read-only) is
+    the user's to fix, never replaced: exit 2."""
+    if db_path.exists() and not db_path.stat().st_mode & 0o222:
+        raise UsageError("the state database is read-only (no write permission): it cannot "
+                         "be written", str(db_path))
+
+
+def out_of_space(exc: BaseException, fallback: Path) -> UsageError | None:
+    """The usage error (exit 2) of a disk that is full (ENOSPC, as the OS or DuckDB
+    says it), naming the file that could not be written (else `fallback`); None for
+    any other error."""
+    text = str(exc)
+    if "no space left" not in text.lower() and getattr(exc, "errno", None) != errno.ENOSPC:
+        return None
+    named = re.search(r'Could not write file \\?"(.+?)\\?"', text)
+    where = getattr(exc, "filename", None) or (named.group(1) if named else fallback)
+    return UsageError("no space left on device: the date is not recorded and the state "
+                      "is as before", str(where))
 
 
 def apply_settings(con, config: Config) -> None:
@@ -189,34 +227,54 @@ class WorkingCopy:
     def __init__(self, db_path: str | Path, config: Config):
         self.db = Path(db_path)
         self.work = self.db.with_name(self.db.name + ".run")
+        writable(self.db)
+        part = self.db.with_name(self.db.name + ".run.part")
+        made = not self.work.exists()
         try:
             self.db.parent.mkdir(parents=True, exist_ok=True)
-            if not self.work.exists() and self.db.exists():
-                part = self.db.with_name(self.db.name + ".run.part")
+            if made and self.db.exists():
                 shutil.copyfile(self.db, part)
                 if _wal(self.db).exists():   # left by a writer that was killed
                     shutil.copyfile(_wal(self.db), _wal(self.work))
                 os.replace(part, self.work)
         except OSError as exc:
+            self._remove(part, *((self.work, _wal(self.work)) if made else ()))
             raise UsageError(f"cannot write the state database: {exc.strerror or exc}",
                              str(exc.filename or self.db)) from None
-        self.con = connect(self.work, config)
+        try:
+            self.con = connect(self.work, config)
+        except ReconError as exc:
+            # a refused state (not a database, a newer schema) leaves nothing behind:
+            # the copy made here is removed, and the error names the state itself
+            if made:
+                self._remove(self.work, _wal(self.work))
+            exc.where = str(self.db) if exc.where == str(self.work) else exc.where
+            raise
+
+    @staticmethod
+    def _remove(*paths: Path) -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
 
     def publish(self) -> None:
-        self.con.execute("CHECKPOINT")
         part = self.db.with_name(self.db.name + ".publish")
         try:
+            self.con.execute("CHECKPOINT")
             shutil.copyfile(self.work, part)
             os.replace(part, self.db)
             _wal(self.db).unlink(missing_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot write the state database: {exc.strerror or exc}",
-                             str(exc.filename or self.db)) from None
+        except (OSError, duckdb.Error) as exc:
+            part.unlink(missing_ok=True)
+            raise UsageError(f"cannot write the state database: "
+                             f"{getattr(exc, 'strerror', None) or first_line(exc)}",
+                             str(getattr(exc, 'filename', None) or self.db)) from None
 
     def close(self) -> None:
-        self.con.close()
-        for leftover in (self.work, _wal(self.work)):
-            leftover.unlink(missing_ok=True)
+        try:
+            self.con.close()
+        except duckdb.Error:   # a full disk: the copy is dropped all the same
+            pass
+        self._remove(self.work, _wal(self.work))
 
 
 def _wal(path: Path) -> Path:
