@@ -35,6 +35,7 @@ import polars as pl
 
 from recon import core, metrics, monthend, monthend_outputs, worklist
 from recon.config import Config, load_config
+from recon.contract import KINDS, SEVERITIES, SYSTEMS
 from recon.errors import NotFound, ReconError, UsageError
 from recon.explain import Explanation
 from recon.explain import explain as explain_account
@@ -98,8 +99,11 @@ class State:
         the timing window of the last date reconciled (they may yet arrive). days_open
         counts to the last date reconciled (to last_seen for a resolved item)."""
         filters = worklist.Filters(
-            statuses=_names(status), kinds=_names(kind), severities=_names(severity),
-            fix_side=fix_side, account_id=account,
+            statuses=_names(status, "status", worklist.STATUSES),
+            kinds=_names(kind, "kind", KINDS),
+            severities=_names(severity, "severity", SEVERITIES),
+            fix_side=_names(fix_side, "fix_side", SYSTEMS)[0] if fix_side else None,
+            account_id=account,
             biz_date=as_date(date, "--date") if date is not None else None,
             min_impact=_amount(min_impact),
             in_transit_days=self.config.timing_window_days if in_transit else None)
@@ -219,8 +223,14 @@ class State:
         return worst
 
 
-def _names(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
+def _names(value: str | Iterable[str], what: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """One name or several, each one of `known`: an unknown one is a usage error naming
+    the choices, never a filter that silently matches nothing."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"{what} '{unknown[0]}' is not one of {', '.join(known)}")
+    return names
 
 
 def _amount(value: Decimal | str | None) -> Decimal | None:

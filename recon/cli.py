@@ -32,6 +32,7 @@ from recon.money import plain, shown, shown_by_currency
 from recon.nightly import SHANGHAI
 from recon.result import DateResult
 from recon.stages import LiveProgress, Stages
+from recon.text import visible
 from recon.worklist import STATUSES
 
 DEFAULT_DB = "recon.duckdb"
@@ -231,7 +232,10 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
 @db_option
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               show_default=True, help="Text waterfall, or the same as JSON data.")
-def explain(on_date, account_id, db_path, fmt) -> None:
+@click.option("--all", "every", is_flag=True,
+              help="Show every entry finding and entry (the text shows the first 200 of "
+                   "each, and says how many more there are).")
+def explain(on_date, account_id, db_path, fmt, every) -> None:
     """Explain one account's balance difference on one date, entry by entry.
 
     Prints the waterfall — v1 and v2 opening (the carried-in difference), each entry
@@ -239,13 +243,13 @@ def explain(on_date, account_id, db_path, fmt) -> None:
     closing and the residual — then the account's entries side by side. Reads the state
     database only; an unknown date or account is an error (exit 2).
     """
-    from recon.explain import render
+    from recon.explain import SHOWN, render
 
     result = api.open(db_path).explain(on_date, account_id)
     if fmt == "json":
         click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render(result), nl=False)
+        click.echo(render(result, limit=None if every else SHOWN), nl=False)
 
 
 @cli.group(invoke_without_command=True)
@@ -302,14 +306,16 @@ def worklist(ctx, statuses, every, kinds, severities, fix_side, account_id, on_d
 @click.option("--reason", required=True, help="Why the finding is waived (kept with the item).")
 @click.option("--by", "by", default=None,
               help="Who accepts it (default: the OS user running the command).")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The state database (here or before `accept`; default recon.duckdb).")
 @click.pass_context
-def accept(ctx, item_id, reason, by) -> None:
+def accept(ctx, item_id, reason, by, db_path) -> None:
     """Accept (waive) worklist item ITEM_ID, with a reason.
 
     The item stays accepted while later runs find it with the same amount_impact and
     residual; if they change, it opens again.
     """
-    done = api.open(ctx.obj["db_path"]).accept(item_id, reason, by)
+    done = api.open(db_path or ctx.obj["db_path"]).accept(item_id, reason, by)
     click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by "
                f"{done['accepted_by']}")
 
@@ -335,7 +341,7 @@ def month_end(month, db_path, out_dir) -> None:
     click.echo(f"{result.month}  {result.verdict}  report: "
                f"{result.folder(out_dir)}/report.md")
     for reason in result.reasons:
-        click.echo(f"  - {reason}")
+        click.echo(f"  - {visible(reason)}")
     sys.exit(result.exit_code())
 
 
@@ -426,7 +432,7 @@ def _format_status(current, db_path: str) -> str:
         f"{month['month']} {month['verdict']}" + (
             f" ({len(month['reasons'])} reason(s); recon month-end --month "
             f"{month['month']})" if month["reasons"] else "")))
-    return "\n".join(lines) + "\n"
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 @cli.command()
@@ -478,7 +484,7 @@ def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, to
             click.echo(biz_date.isoformat())
         if gap:
             click.echo(f"not run: {gap['message']}")
-        return
+        sys.exit(1 if gap else 0)   # as the real run would: missed dates need a person
     with _log_to(log_path) as log, progress_printer() as progress:
         if gap:
             log(json.dumps(gap))
@@ -521,9 +527,9 @@ def _format_items(items: pl.DataFrame, fmt: str) -> str:
         return "" if value is None else str(plain(value))
 
     rows = list(items.iter_rows(named=True))
-    if fmt == "json":
-        return json.dumps([{k: text(v) if v is not None else None for k, v in item.items()}
-                           for item in rows], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "json":   # numbers stay numbers, money exact strings, dates ISO text
+        return json.dumps([{k: plain(v) for k, v in item.items()} for item in rows],
+                          indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -540,9 +546,9 @@ def _format_items(items: pl.DataFrame, fmt: str) -> str:
     right = {"amount_impact", "days_open"}
     lines = [" ".join(cell(h, w, c in right) for c, h, w in TABLE).rstrip()]
     for item in rows:
-        lines.append(" ".join(cell(text(item[c]), w, c in right)
+        lines.append(" ".join(cell(visible(text(item[c])), w, c in right)
                               for c, _, w in TABLE).rstrip())
-        lines += textwrap.wrap(text(item["suggested_action"]), TABLE_WIDTH,
+        lines += textwrap.wrap(visible(text(item["suggested_action"])), TABLE_WIDTH,
                                initial_indent="  → ", subsequent_indent="    ")
     return "\n".join(lines) + f"\n{len(rows)} item(s)\n"
 

@@ -22,6 +22,7 @@ from recon.errors import NotFound
 from recon.money import exact, plain, shown
 from recon.result import closing_difference, one_sided
 from recon.state import reconciled
+from recon.text import visible
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
                 "biz_order_no")
@@ -153,18 +154,24 @@ def explain(con, biz_date: date, account_id: str, *,
     )
 
 
-def render(e: Explanation) -> str:
+SHOWN = 200   # entry findings and entries the text shows by default (--all: every one)
+
+
+def render(e: Explanation, limit: int | None = SHOWN) -> str:
+    """The waterfall and the entries side by side as text; at most `limit` entry
+    findings and `limit` entries (None: all), with a line saying how to see the rest."""
     width = 44
     lines = [f"Account {e.account_id} on {e.biz_date.isoformat()}"
              + (f" ({e.currency})" if e.currency else ""), ""]
     lines.append(f"{'':<{width}}{'v1':>16}{'v2':>16}{'v2 − v1':>16}")
     lines.append(f"{'opening balance':<{width}}{shown(e.v1_opening):>16}{shown(e.v2_opening):>16}"
                  f"{shown(e.carried):>16}  carried in")
-    for f in e.entry_findings:
+    for f in e.entry_findings[:limit]:
         label = f"  {f['kind']} {f['v1_serial_no'] or '-'}/{f['v2_serial_no'] or '-'}"
         if f["field"] and f["kind"] == "FIELD_MISMATCH":
             label += f" {f['field']}"
         lines.append(f"{label[:width]:<{width}}{'':>32}{shown(f['amount_impact']):>16}")
+    lines += _more(len(e.entry_findings), limit, "entry finding(s)")
     lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
     lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
                  f"{shown(e.expected_v2_closing):>16}")
@@ -185,10 +192,10 @@ def render(e: Explanation) -> str:
     lines += ["", "Entries (v1 | v2; * marks a differing cell):", ""]
     unshown = _unshown(e)
     if not e.entries:
-        return "\n".join([*lines, unshown or "  none"]) + "\n"
+        return _shown([*lines, unshown or "  none"])
     header = " | ".join(f"{c:<14}" for c in SIDE_BY_SIDE)
     lines.append(f"{'posted_at':<19}  {header} ‖ {header}")
-    for row in e.entries:
+    for row in e.entries[:limit]:
         differs = set((row["differs"] or "").split(","))
         cells = []
         for system in ("v1", "v2"):
@@ -198,9 +205,24 @@ def render(e: Explanation) -> str:
         posted = row["posted_at"].isoformat(sep=" ") if row["posted_at"] else ""
         note = f"  ({row['differs']})" if row["differs"] else ""
         lines.append(f"{posted:<19}  {cells[0]} ‖ {cells[1]}{note}")
+    lines += _more(len(e.entries), limit, "entr(ies)")
     if unshown:
         lines += ["", unshown]
-    return "\n".join(lines) + "\n"
+    return _shown(lines)
+
+
+def _more(count: int, limit: int | None, what: str) -> list[str]:
+    """The line saying what the text leaves out, and how to see it."""
+    if limit is None or count <= limit:
+        return []
+    return [f"  … and {count - limit:,} more {what}: --all shows every one, --format json "
+            f"gives them as data"]
+
+
+def _shown(lines: list[str]) -> str:
+    """The text, each line as a terminal may show it (the ledgers' own text included:
+    recon/text.py)."""
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 def _unshown(e: Explanation) -> str:

@@ -17,7 +17,7 @@ import xlsxwriter
 from recon import html_report, outputs
 from recon.money import shown, shown_by_currency
 from recon.monthend import MonthEnd
-from recon.report import cell
+from recon.text import md_cell as md
 from recon.worklist import AGEING_BUCKETS
 
 REPORT_ROWS = 50   # report.md lists at most this many rows per table; the xlsx has all
@@ -54,7 +54,7 @@ def render(result: MonthEnd) -> str:
     add(f"**Verdict: {result.verdict}**")
     add("")
     for reason in result.reasons:
-        add(f"- {reason}")
+        add(f"- {md(reason)}")
     if result.reasons:
         add("")
 
@@ -68,7 +68,7 @@ def render(result: MonthEnd) -> str:
         add("|---|---|---|---|")
         for c in result.coverage:
             if c.status != "reconciled":
-                add(f"| {c.biz_date} | {c.status} | {cell(c.run_id)} | {cell(c.message)} |")
+                add(f"| {c.biz_date} | {c.status} | {md(c.run_id)} | {md(c.message)} |")
     add("")
 
     add("## 2. Flows (出入金流水校验)")
@@ -83,8 +83,8 @@ def render(result: MonthEnd) -> str:
     listed = [f for f in result.flows if f.biz_type in ("DEPOSIT", "WITHDRAW") or not f.ties]
     for f in listed[:REPORT_ROWS]:
         mark = "" if f.ties else "**"
-        add(f"| {mark}{cell(f.legal_entity or '(none)')}{mark} | {f.biz_type} | {f.direction} "
-            f"| {f.currency} | {f.v1_count:,} | {shown(f.v1_amount)} | {f.v2_count:,} | "
+        add(f"| {mark}{md(f.legal_entity or '(none)')}{mark} | {md(f.biz_type)} | "
+            f"{md(f.direction)} | {md(f.currency)} | {f.v1_count:,} | {shown(f.v1_amount)} | {f.v2_count:,} | "
             f"{shown(f.v2_amount)} | {mark}{f.count_difference:+,}{mark} | "
             f"{mark}{shown(f.amount_difference)}{mark} |")
     hidden = len(result.flows) - min(len(listed), REPORT_ROWS)
@@ -101,7 +101,7 @@ def render(result: MonthEnd) -> str:
     for label, accounts in (("Only in v1", a.only_v1), ("Only in v2", a.only_v2)):
         if accounts:
             add("")
-            add(f"{label}: " + ", ".join(f"`{x}`" for x in accounts[:REPORT_ROWS])
+            add(f"{label}: " + ", ".join(md(x) for x in accounts[:REPORT_ROWS])
                 + (f" and {len(accounts) - REPORT_ROWS:,} more" if len(accounts) > REPORT_ROWS
                    else ""))
     add("")
@@ -120,7 +120,7 @@ def render(result: MonthEnd) -> str:
         add("| legal_entity | ccy | v1 accounts | v1 closing | v2 accounts | v2 closing | Δ |")
         add("|---|---|---:|---:|---:|---:|---:|")
         for b in result.closing:
-            add(f"| {cell(b.legal_entity or '(none)')} | {b.currency} | {b.v1_accounts:,} | "
+            add(f"| {md(b.legal_entity or '(none)')} | {md(b.currency)} | {b.v1_accounts:,} | "
                 f"{shown(b.v1_closing)} | {b.v2_accounts:,} | {shown(b.v2_closing)} | "
                 f"{shown(b.difference)} |")
         add("")
@@ -139,7 +139,7 @@ def render(result: MonthEnd) -> str:
                 transit = shown(result.in_transit_of(d.account_id))
                 if result.explained_by_in_transit(d):
                     transit += " (all of it)"
-                add(f"| `{cell(d.account_id)}` | {d.kind} | {cell(d.currency)} | "
+                add(f"| {md(d.account_id)} | {d.kind} | {md(d.currency)} | "
                     f"{shown(d.v1_closing)} | {shown(d.v2_closing)} | {shown(d.difference)} | "
                     f"{shown(d.explained)} | {shown(d.unexplained)} | {transit} | "
                     f"{d.status} |")
@@ -148,12 +148,13 @@ def render(result: MonthEnd) -> str:
         add(f"In transit at {month.last}: {len(result.in_transit):,} MISSING_IN_* item(s) of "
             f"the last {result.timing_window_days} day(s), still open, that the other side "
             f"may post in the next month: Σ amount_impact "
-            + ", ".join(f"{c} {shown(t)}" for c, t in result.in_transit_by_currency().items())
+            + ", ".join(f"{md(c)} {shown(t)}"
+                         for c, t in result.in_transit_by_currency().items())
             + ".")
         add("")
         for i in result.in_transit[:REPORT_ROWS]:
-            add(f"- {i['biz_date']} {i['kind']} `{cell(i['account_id'])}` serial "
-                f"`{cell(i['v1_serial_no'] or i['v2_serial_no'])}` {i['currency']} "
+            add(f"- {i['biz_date']} {i['kind']} {md(i['account_id'])} serial "
+                f"{md(i['v1_serial_no'] or i['v2_serial_no'])} {md(i['currency'])} "
                 f"{shown(i['amount_impact'])}")
         add("")
 
@@ -171,8 +172,8 @@ def render(result: MonthEnd) -> str:
         add("P1 items:")
         add("")
         for i in result.open_p1[:REPORT_ROWS]:
-            add(f"- `{i['item_id']}` {i['kind']} `{i['account_id']}` "
-                f"{i['currency'] or ''} {shown(i['amount_impact'])}, open {i['age_days']} d")
+            add(f"- `{i['item_id']}` {i['kind']} {md(i['account_id'])} "
+                f"{md(i['currency'])} {shown(i['amount_impact'])}, open {i['age_days']} d")
     add("")
     return "\n".join(lines)
 

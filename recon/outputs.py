@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from recon import queries, report
+from recon import queries, report, text
 from recon.errors import UsageError
 from recon.result import DateResult
 
@@ -50,7 +50,8 @@ def _write_files(con, result: DateResult, page: dict | None, staging: Path) -> N
     params = {"d": result.biz_date}
     worklist = queries.query("worklist_for_date")
     _copy(con, worklist, params, staging / "worklist.parquet", "FORMAT parquet")
-    _copy(con, worklist, params, staging / "worklist.csv.part", "FORMAT csv, HEADER true")
+    _copy(con, _spreadsheet_safe(con, worklist, params), params,
+          staging / "worklist.csv.part", "FORMAT csv, HEADER true")
     _with_bom(staging / "worklist.csv.part", staging / "worklist.csv")
     _copy(con, queries.query("rejects_for_date"), params, staging / "rejects.parquet",
           "FORMAT parquet")
@@ -103,6 +104,16 @@ def publish(staging: Path, final: Path) -> Path:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def _spreadsheet_safe(con, query: str, params: dict) -> str:
+    """`query` with each text column as worklist.csv writes it: a cell a spreadsheet
+    would run as a formula is prefixed with ' (recon/text.py)."""
+    query = query.strip().rstrip(";")
+    described = con.execute(f"DESCRIBE {query}", queries.bound(query, params)).fetchall()
+    columns = [text.csv_text_sql(queries.ident(name)) + f" AS {queries.ident(name)}"
+               if kind == "VARCHAR" else queries.ident(name) for name, kind, *_ in described]
+    return f"SELECT {', '.join(columns)} FROM ({query})"
 
 
 def _copy(con, query: str, params: dict, path: Path, options: str) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from recon.contract import KINDS
 from recon.money import shown, shown_by_currency
 from recon.result import DateResult
+from recon.text import md_cell as cell
 
 
 def render(result: DateResult) -> str:
@@ -51,7 +52,7 @@ def render(result: DateResult) -> str:
     for kind in KINDS:
         total = result.kind_total(kind)
         if total.count:
-            add(f"| {kind} | {total.count:,} | {shown_by_currency(total.abs_impact)} |")
+            add(f"| {kind} | {total.count:,} | {cell(shown_by_currency(total.abs_impact))} |")
     add(f"| **total** | **{result.findings:,}** | |")
     add("")
     if result.severities:
@@ -69,7 +70,7 @@ def render(result: DateResult) -> str:
         add(f"In transit: {sum(n for _, n, _ in result.in_transit):,} MISSING_IN_* item(s) "
             f"of the last {result.timing_window_days} day(s), still open, may yet arrive on "
             f"the other side (Σ amount_impact "
-            + ", ".join(f"{c} {shown(t)}" for c, _, t in result.in_transit) + ").")
+            + ", ".join(f"{cell(c)} {shown(t)}" for c, _, t in result.in_transit) + ").")
         add("")
 
     if result.balances is not None:
@@ -81,7 +82,7 @@ def render(result: DateResult) -> str:
             f"explained.")
         add("")
         currencies = sorted({c for c, _ in (*b.difference, *b.explained, *b.unexplained)})
-        add("| Σ \\|amount\\| | " + " | ".join(currencies or ["—"]) + " |")
+        add("| Σ \\|amount\\| | " + " | ".join(map(cell, currencies or ["—"])) + " |")
         add("|---|" + "---:|" * max(len(currencies), 1))
         for label, amounts in (("closing difference", b.difference),
                                ("explained (carried in + entry findings)", b.explained),
@@ -141,10 +142,3 @@ def render(result: DateResult) -> str:
         add("")
     return "\n".join(lines)
 
-
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    return str(value).replace("|", "\\|").replace("\n", " ")

@@ -151,10 +151,11 @@ class DateResult:
     def exit_code(self, fail_on: str = "any") -> int:
         """docs/interface.md §6: 1 when findings nobody accepted (or rejected rows) were
         written, else 0. fail_on = P1/P2/P3 counts only unaccepted findings of that
-        severity or higher."""
+        severity or higher; rejected rows, which have no severity, count whatever it
+        is (only `never` lets them pass)."""
         if fail_on == "never":
             return 0
-        if fail_on == "any":
+        if fail_on == "any" or self.rejected:
             return 0 if self.verdict == "clean" else 1
         worst = SEVERITIES.index(fail_on)
         return 1 if any(n for s, n in self.unaccepted if SEVERITIES.index(s) <= worst) else 0

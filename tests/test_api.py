@@ -64,3 +64,17 @@ def test_month_end_flows_frame_has_the_differences(reconciled, tmp_path):
     deposits = flows.filter(pl.col("direction") == "C").select(
         pl.col("amount_difference").sum()).item()
     assert deposits == Decimal("-9.50")     # 003 missing (-10.00), 002 +0.50
+
+
+def test_explain_and_month_end_frames_have_the_contract_money_type(reconciled, tmp_path):
+    entries = reconciled.explain(DAY, "A1").entries_frame()
+    assert entries.schema["v1_amount"] == pl.Decimal(18, 2)
+    flows = reconciled.month_end("2026-11").flows_frame()
+    assert flows.schema["v1_amount"] == flows.schema["v2_amount"] == pl.Decimal(18, 2)
+
+
+def test_a_filter_value_that_does_not_exist_is_an_error_not_an_empty_frame(reconciled):
+    for bad in ({"status": "bogus"}, {"kind": "MISSING"}, {"severity": "P9"},
+                {"fix_side": "v3"}):
+        with pytest.raises(recon.errors.UsageError, match="is not one of"):
+            reconciled.worklist(**bad)

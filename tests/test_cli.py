@@ -236,3 +236,78 @@ def test_source_tables_from_the_config_and_the_options():
                                   "balances": "ledger_v2.balances"}
     assert tables["v1"] == config.tables["v1"]  # an option replaces only its own system
     assert with_tables(config, v1=None, v2=None) is None
+
+
+# -- what users meet (issue 25) -----------------------------------------------------------
+
+def test_rejected_rows_fail_the_run_whatever_the_severity_threshold(ledgers):
+    ledgers.entries("v1", [entry("001"), entry("002", direction="X")])
+    ledgers.entries("v2", [entry("001")])
+    for level in ("P1", "P2", "P3", "any"):
+        assert ledgers.diff("--fail-on", level).exit_code == 1, level
+    assert ledgers.diff("--fail-on", "never").exit_code == 0
+
+
+def test_accept_takes_the_database_after_the_verb_too(ledgers):
+    ledgers.entries("v1", [entry("001", biz_type="FEE")])
+    ledgers.entries("v2", [entry("001")])
+    (item,) = ledgers.diff().worklist()
+    run = ledgers.invoke("worklist", "accept", item["item_id"], "--reason", "agreed",
+                         "--db", str(ledgers.db))
+    assert run.exit_code == 0, run.stderr
+    assert "-> accepted" in run.stdout
+
+
+def test_data_never_drives_the_terminal_or_a_spreadsheet(ledgers):
+    """A serial number with an escape sequence and an entity with a direction override
+    and a formula: the worklist table and explain show them escaped, worklist.csv
+    prefixes the formula, report.md leaves no tag open."""
+    evil_entity = "=HYPERLINK(\"http://x\")\u202e"
+    ledgers.entries("v1", [entry("S\x1b[2J1", legal_entity="LE01"), entry("002")])
+    ledgers.entries("v2", [entry("S\x1b[2J1", legal_entity=evil_entity),
+                           entry("002", legal_entity="<script>alert(1)</script>")])
+    run = ledgers.diff()
+    table = ledgers.invoke("worklist", "--db", str(ledgers.db)).stdout
+    explained = ledgers.invoke("explain", "--db", str(ledgers.db), "--date", "2026-11-01",
+                               "--account", "A1").stdout
+    for text in (table, explained):
+        assert "\x1b" not in text and "\u202e" not in text
+        assert "\\x1b" in text
+    csv_text = (run.out / "2026-11-01" / "worklist.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
+    report = (run.out / "2026-11-01" / "report.md").read_text()
+    assert "<script>" not in report and "&lt;script>" in report
+    assert "\x1b" not in report
+
+
+def test_explain_shows_the_first_entries_and_says_how_to_see_the_rest(ledgers):
+    ledgers.entries("v1", [entry(f"{i:04d}") for i in range(250)])
+    ledgers.entries("v2", [])
+    ledgers.diff()
+    argv = ["explain", "--db", str(ledgers.db), "--date", "2026-11-01", "--account", "A1"]
+    capped = ledgers.invoke(*argv).stdout
+    assert "… and 50 more entry finding(s): --all shows every one" in capped
+    assert "… and 50 more entr(ies)" in capped
+    every = ledgers.invoke(*argv, "--all").stdout
+    assert "more entr" not in every and every.count("only in v1") == 250
+
+
+def test_worklist_json_keeps_numbers_numbers(ledgers):
+    ledgers.entries("v1", [entry("001")])
+    ledgers.entries("v2", [])
+    ledgers.diff()
+    items = json.loads(ledgers.invoke("worklist", "--db", str(ledgers.db), "--format",
+                                      "json").stdout)
+    assert {type(i["days_open"]) for i in items} == {int}
+    assert {i["amount_impact"] for i in items if i["kind"] == "MISSING_IN_V2"} == {"-10.00"}
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("@cmd", "'@cmd"), ("-2+3", "'-2+3"),
+    ("\tx", "'\tx"), ("-10.00", "-10.00"), ("+5", "+5"), ("C 10.00", "C 10.00"), (None, None),
+])
+def test_a_spreadsheet_formula_in_a_text_cell_is_made_text(value, written):
+    from recon.text import csv_text_sql
+
+    assert duckdb.execute(f"SELECT {csv_text_sql('v')} FROM (SELECT CAST($v AS VARCHAR) v)",
+                          {"v": value}).fetchone() == (written,)

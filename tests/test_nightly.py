@@ -370,3 +370,31 @@ def test_the_worklist_shows_open_work_and_what_to_repair_in_120_columns(ledgers)
     p2 = ledgers.invoke("worklist", "--db", db, "--severity", "P2", "--fix-side", "v2",
                         "--format", "csv").stdout.splitlines()
     assert len(p2) == 2 and ",P2," in p2[1]
+
+
+def test_a_dry_run_with_missed_dates_exits_as_the_run_would(ledgers, tmp_path):
+    ledgers.entries("v1", GOOD, day="2026-11-01")
+    ledgers.entries("v2", GOOD, day="2026-11-01")
+    ledgers.diff(day="2026-11-01")
+    run = ledgers.invoke("nightly", "--v1", str(ledgers.v1), "--v2", str(ledgers.v2),
+                         "--db", str(ledgers.db), "--out", str(ledgers.out), "--today",
+                         "2026-11-30", "--dry-run")
+    assert "not run:" in run.stdout
+    assert run.exit_code == 1
+
+
+def test_a_backfill_after_a_catch_up_mends_first_seen(ledgers):
+    """An account item found on 11-04 first (a catch-up), then by a backfill of 11-01:
+    it was first seen on 11-01, and its days open count from there."""
+    for day in ("2026-11-01", "2026-11-04"):
+        ledgers.entries("v1", GOOD, day=day)
+        ledgers.entries("v2", GOOD, day=day)
+        ledgers.balances("v1", [{"account_id": "A1", "opening_balance": "0.00",
+                                 "closing_balance": "30.00", "currency": "CNY"}], day=day)
+        ledgers.balances("v2", [{"account_id": "A1", "opening_balance": "0.00",
+                                 "closing_balance": "31.00", "currency": "CNY"}], day=day)
+    ledgers.diff(day="2026-11-04", derive_balances=False)
+    ledgers.diff(day="2026-11-01", derive_balances=False)
+    assert db_rows(ledgers, "SELECT kind, first_seen::VARCHAR FROM worklist "
+                            "WHERE kind = 'BALANCE_MISMATCH'") == [
+        ("BALANCE_MISMATCH", "2026-11-01")]

@@ -116,6 +116,14 @@ FROM findings AS f
 JOIN worklist_changes AS c ON c.item_id = f.item_id AND c.from_status IS NULL
 WHERE f.biz_date = $d;
 
+-- An item this date finds was first seen no later than this date, whatever else a run
+-- of an earlier date leaves alone (an account item last seen on a later date, found
+-- again by a backfill of the dates before it).
+UPDATE worklist AS w
+SET first_seen = $d
+FROM findings AS f
+WHERE f.biz_date = $d AND f.item_id = w.item_id AND w.first_seen > $d;
+
 DELETE FROM timing_matches WHERE biz_date = $d;
 
 INSERT INTO timing_matches (biz_date, item_id, earlier_date, earlier_item_id, run_id)
