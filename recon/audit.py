@@ -38,6 +38,7 @@ def run_audits(con, biz_date: date, run_id: str, counts: list[tuple]) -> None:
                     counts)
     failures = []
     for name in audits():
-        failures += [(name, row[0]) for row in queries.run(con, name, {"d": biz_date, "run_id": run_id}).fetchall()]
+        rows = queries.run(con, name, {"d": biz_date, "run_id": run_id}).fetchall()
+        failures += [(name, row[0]) for row in rows]
     if failures:
         raise AuditError(failures)

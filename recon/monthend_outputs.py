@@ -84,8 +84,8 @@ def render(result: MonthEnd) -> str:
     for f in listed[:REPORT_ROWS]:
         mark = "" if f.ties else "**"
         add(f"| {mark}{md(f.legal_entity or '(none)')}{mark} | {md(f.biz_type)} | "
-            f"{md(f.direction)} | {md(f.currency)} | {f.v1_count:,} | {shown(f.v1_amount)} | {f.v2_count:,} | "
-            f"{shown(f.v2_amount)} | {mark}{f.count_difference:+,}{mark} | "
+            f"{md(f.direction)} | {md(f.currency)} | {f.v1_count:,} | {shown(f.v1_amount)} | "
+            f"{f.v2_count:,} | {shown(f.v2_amount)} | {mark}{f.count_difference:+,}{mark} | "
             f"{mark}{shown(f.amount_difference)}{mark} |")
     hidden = len(result.flows) - min(len(listed), REPORT_ROWS)
     if hidden:

@@ -270,10 +270,8 @@ class WorkingCopy:
                              str(getattr(exc, 'filename', None) or self.db)) from None
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):   # a full disk: the copy goes all the same
             self.con.close()
-        except duckdb.Error:   # a full disk: the copy is dropped all the same
-            pass
         self._remove(self.work, _wal(self.work))
 
 
