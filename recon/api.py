@@ -33,18 +33,23 @@ from pathlib import Path
 
 import polars as pl
 
-from recon import core, metrics, monthend, monthend_outputs, worklist
+from recon import pipeline
 from recon.config import Config, load_config
 from recon.contract import KINDS, SEVERITIES, SYSTEMS
+from recon.dates import as_date, utcnow
 from recon.errors import NotFound, ReconError, UsageError
-from recon.explain import Explanation
-from recon.explain import explain as explain_account
-from recon.monthend import Month, MonthEnd
+from recon.ops import metrics
+from recon.ops.status import Status
+from recon.ops.status import status as read_status
+from recon.pipeline.stages import LiveProgress, Stages
+from recon.reports import month_end as month_end_files
 from recon.result import DateResult
-from recon.stages import LiveProgress, Stages
 from recon.state import WorkingCopy, connect, reconciled, run_lock
-from recon.status import Status
-from recon.status import status as read_status
+from recon.views import month_end as monthend
+from recon.views import worklist
+from recon.views.explain import Explanation
+from recon.views.explain import explain as explain_account
+from recon.views.month_end import Month, MonthEnd
 
 
 def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
@@ -54,17 +59,6 @@ def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | Non
     if not isinstance(config, Config):
         config = load_config(config)
     return State(Path(db_path), config)
-
-
-def as_date(value: date | str, option: str = "date") -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
-        raise UsageError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -146,7 +140,7 @@ class State:
         with self.reading() as con:
             result = monthend.check(con, target, self.config.timing_window_days)
         if out_dir is not None:
-            monthend_outputs.write(result, Path(out_dir))
+            month_end_files.write(result, Path(out_dir))
         return result
 
     # -- writing --------------------------------------------------------------------
@@ -162,13 +156,15 @@ class State:
         stops (the dates before it stay committed) and is raised."""
         days = [as_date(dates)] if isinstance(dates, date | str) else [
             as_date(d) for d in dates]
-        request = core.DiffRequest(
+        request = pipeline.DiffRequest(
             v1_dir=Path(v1) if v1 is not None else None,
             v2_dir=Path(v2) if v2 is not None else None,
             out_dir=Path(out), db_path=self.db_path, config=self.config, command=command,
             fail_on=fail_on)
-        return core.diff(request, days, progress=progress, on_result=on_result,
-                         on_stages=on_stages)
+        return pipeline.diff(request, days, progress=progress, on_result=on_result,
+                             on_stages=on_stages,
+                             on_state=lambda con: metrics.refresh(con, self.config,
+                                                                  self.db_path))
 
     def accept(self, item_id: str, reason: str, by: str | None = None) -> dict:
         """Waive worklist item `item_id`, with a reason (by: default the OS user)."""
@@ -181,7 +177,7 @@ class State:
             # copy (which a killed run may have left newer than the state), published
             state = WorkingCopy(self.db_path, self.config)
             try:
-                done = worklist.accept(state.con, item_id, reason, who, core.utcnow())
+                done = worklist.accept(state.con, item_id, reason, who, utcnow())
                 state.publish()
                 metrics.refresh(state.con, self.config, self.db_path)
                 return done

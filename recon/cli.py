@@ -24,16 +24,16 @@ from types import MappingProxyType
 import click
 import polars as pl
 
-from recon import __version__, api, core
+from recon import __version__, api
 from recon.config import ENGINES, Config, load_config, table_names
 from recon.contract import FAIL_ON, KINDS, SEVERITIES
+from recon.dates import SHANGHAI, as_date, date_range, yesterday
 from recon.errors import InternalError, ReconError, UsageError
 from recon.money import plain, shown, shown_by_currency
-from recon.nightly import SHANGHAI
+from recon.pipeline.stages import LiveProgress, Stages
 from recon.result import DateResult
-from recon.stages import LiveProgress, Stages
 from recon.text import visible
-from recon.worklist import STATUSES
+from recon.views.worklist import STATUSES
 
 DEFAULT_DB = "recon.duckdb"
 DEFAULT_OUT = "out"
@@ -87,7 +87,7 @@ ReconGroup.group_class = ReconGroup
 
 
 def _date(value: str | None, option: str) -> date | None:
-    return None if value is None else api.as_date(value, option)
+    return None if value is None else as_date(value, option)
 
 
 @contextlib.contextmanager
@@ -243,7 +243,7 @@ def explain(on_date, account_id, db_path, fmt, every) -> None:
     closing and the residual — then the account's entries side by side. Reads the state
     database only; an unknown date or account is an error (exit 2).
     """
-    from recon.explain import SHOWN, render
+    from recon.views.explain import SHOWN, render
 
     result = api.open(db_path).explain(on_date, account_id)
     if fmt == "json":
@@ -367,7 +367,7 @@ def status(db_path, config_path, fmt, today) -> None:
     Exit 0 healthy and clean, 1 healthy with open work, 6 behind (a date that should be
     done is not), 7 the latest run failed or was killed.
     """
-    from recon import metrics
+    from recon.ops import metrics
 
     current = api.open(db_path, config_path).status(_pretend_today(today))
     if fmt == "json":
@@ -383,7 +383,7 @@ def _pretend_today(today: str | None) -> datetime | None:
     """--today YYYY-MM-DD as noon of that day in Asia/Shanghai (None: really now)."""
     if not today:
         return None
-    return datetime.combine(api.as_date(today, "--today"), time(12), SHANGHAI)
+    return datetime.combine(as_date(today, "--today"), time(12), SHANGHAI)
 
 
 def _format_status(current, db_path: str) -> str:
@@ -467,10 +467,10 @@ def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, to
     delivered yet (the message names the system and date); 4 when another run holds
     the state database. One JSON line per date goes to --log (default: stderr).
     """
-    from recon import nightly as plan
+    from recon.ops import schedule as plan
 
     state = api.open(db_path, config_path)
-    last, target = state.last_success(), plan.yesterday(_pretend_today(today))
+    last, target = state.last_success(), yesterday(_pretend_today(today))
     dates = plan.plan(last, target, state.config.catch_up_days)
     missed = plan.skipped(last, target, state.config.catch_up_days)
     gap = missed and {
@@ -563,7 +563,7 @@ def _dates(on_date, from_date, to_date) -> list[date]:
     start, end = _date(from_date, "--from"), _date(to_date, "--to")
     if end < start:
         raise UsageError(f"--to {to_date} is before --from {from_date}")
-    return list(core.date_range(start, end))
+    return list(date_range(start, end))
 
 
 def describe(result: DateResult) -> str:

@@ -4,9 +4,9 @@ one means for the worklist, and the severities.
 
 Everything else reads it from here: the loader's checks (recon/load.py), the config's
 column mapping, the CLI's choices, the findings' severity, fix side and suggested
-action (`kinds_sql`, joined by recon/sql/finalize_findings.sql), summary.json's order
-of kinds. A new finding kind is one row of `KINDS` and the SQL that finds it
-(recon/sql/entry_findings.sql or balance_findings.sql).
+action (`kinds_sql`, joined by recon/sql/classify/finalize_findings.sql), summary.json's
+order of kinds. A new finding kind is one row of `KINDS_TABLE` and the query that finds
+it, recon/sql/classify/<kind>.sql.
 """
 
 from __future__ import annotations
@@ -65,8 +65,14 @@ FAIL_ON = ("any", "P1", "P2", "P3", "never")
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of finding.
+    """One kind of finding: one row here and one query, recon/sql/classify/<query>.sql,
+    which adds the kind's findings to run_findings (recon/pipeline/classify.py runs the
+    queries in the order of this table, phase by phase).
 
+    phase: what the query reads: `pairs` (the date's pairs and lone entries, on the
+      run's engine), `balances` (the accounts' balances and the entry findings before
+      them, on the engine), `beyond` (the entries left MISSING_IN_* by the phases
+      before, and the state: the matches beyond one-to-one, on DuckDB).
     severity: the least severe it can be; amounts raise it (|amount_impact| ≥ the P1 or
       P2 threshold, any other amount to P3) and so does an unexplained residual (P1).
     fix_side: the system to repair, v1 or v2, or `system` for the one the finding names.
@@ -76,73 +82,87 @@ class Kind:
     balance: the finding is an account's closing-balance difference (counted in the
       balance totals and the month-end check).
     fixed: amounts do not raise the severity (a timing difference is P4 however large:
-      the money arrived, a date late)."""
+      the money arrived, a date late).
+    per_field: the query runs once per compared field ({field_name}, {v1_field},
+      {v2_field}).
+    counts: how many of the date's entries a finding stands for, matched beyond one to
+      one (the row conservation audit counts them): `system`, one entry of the system
+      the finding names; `serials`, every serial of each side ('+'-joined)."""
 
     name: str
     scope: str
+    phase: str
     severity: str
     fix_side: str
     action: str
     cases: tuple[tuple[str, str], ...] = ()
     balance: bool = False
     fixed: bool = False
+    per_field: bool = False
+    counts: str | None = None
+
+    @property
+    def query(self) -> str:
+        """Its query: recon/sql/classify/<name in lower case>.sql."""
+        return f"classify/{self.name.lower()}"
 
 
 KINDS_TABLE = (
-    Kind("MISSING_IN_V2", "entry", "P4", "v2",
+    Kind("MISSING_IN_V2", "entry", "pairs", "P4", "v2",
          "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}",
          cases=(("copies > 1",
                  "v1 has serial {v1_serial_no} more than once (DUPLICATE_SERIAL): remove "
                  "this extra copy ({v1_value}) in v1, or post it in v2 if it is a real "
                  "posting"),)),
-    Kind("MISSING_IN_V1", "entry", "P4", "v2",
+    Kind("MISSING_IN_V1", "entry", "pairs", "P4", "v2",
          "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry",
          cases=(("copies > 1",
                  "v2 has serial {v2_serial_no} more than once (DUPLICATE_SERIAL): reverse "
                  "this extra copy ({v2_value}) in v2"),)),
-    Kind("SERIAL_MISMATCH", "entry", "P3", "v2",
+    Kind("SERIAL_MISMATCH", "entry", "pairs", "P3", "v2",
          "renumber v2 serial {v2_serial_no} to v1 serial {v1_serial_no}"),
-    Kind("AMOUNT_MISMATCH", "entry", "P4", "v2",
+    Kind("AMOUNT_MISMATCH", "entry", "pairs", "P4", "v2",
          "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
-    Kind("DIRECTION_MISMATCH", "entry", "P4", "v2",
+    Kind("DIRECTION_MISMATCH", "entry", "pairs", "P4", "v2",
          "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
-    Kind("FIELD_MISMATCH", "entry", "P4", "v2",
+    Kind("FIELD_MISMATCH", "entry", "pairs", "P4", "v2",
          "set {field} of v2 serial {v2_serial_no} to v1's {v1_value} (v2 has {v2_value}), "
-         "or correct v1 at source if its value is wrong"),
-    Kind("DUPLICATE_SERIAL", "entry", "P3", "system",
+         "or correct v1 at source if its value is wrong", per_field=True),
+    Kind("DUPLICATE_SERIAL", "entry", "pairs", "P3", "system",
          "remove the extra copies of serial {serial_no} in {system} (each is also a "
          "MISSING_IN_* item)"),
-    Kind("TIMING_DIFFERENCE", "entry", "P4", "v2",
+    Kind("TIMING_DIFFERENCE", "entry", "beyond", "P4", "v2",
          "serial {v2_serial_no} is on {v1_value} in v1 and on {v2_value} in v2: post it in "
-         "v2 on v1's business date", fixed=True),
-    Kind("SPLIT_MISMATCH", "entry", "P3", "v2",
+         "v2 on v1's business date", fixed=True, counts="system"),
+    Kind("SPLIT_MISMATCH", "entry", "beyond", "P3", "v2",
          "one posting split: v1 {v1_serial_no} ({v1_value}), v2 {v2_serial_no} "
-         "({v2_value}); post it in v2 as v1 has it, or accept the split"),
-    Kind("BALANCE_MISMATCH", "account", "P2", "v2",
+         "({v2_value}); post it in v2 as v1 has it, or accept the split", counts="serials"),
+    Kind("BALANCE_MISMATCH", "account", "balances", "P2", "v2",
          "investigate the unexplained difference of {residual}",
          cases=(("residual = 0", "explained by the carried-in difference and the entry "
                                  "findings: repair those"),),
          balance=True),
-    Kind("ACCOUNT_MISSING_IN_V2", "account", "P1", "v2",
+    Kind("ACCOUNT_MISSING_IN_V2", "account", "balances", "P1", "v2",
          "open the account in v2 with v1's balance",
          cases=(("v2_value IS NOT NULL",
                  "v2 has the account ({v2_value}): deliver v2's day-end balance row "
                  "(BALANCE_ROW_MISSING)"),),
          balance=True),
-    Kind("ACCOUNT_MISSING_IN_V1", "account", "P1", "v2",
+    Kind("ACCOUNT_MISSING_IN_V1", "account", "balances", "P1", "v2",
          "v1 has no such account: close it in v2",
          cases=(("v1_value IS NOT NULL",
                  "v1 has the account ({v1_value}): deliver v1's day-end balance row "
                  "(BALANCE_ROW_MISSING)"),),
          balance=True),
-    Kind("ROLLFORWARD_BREAK", "account", "P1", "system",
+    Kind("ROLLFORWARD_BREAK", "account", "balances", "P1", "system",
          "recompute the {system} closing balance: it does not follow from the opening "
          "balance and entries"),
-    Kind("BALANCE_ROW_MISSING", "account", "P1", "system",
+    Kind("BALANCE_ROW_MISSING", "account", "balances", "P1", "system",
          "deliver the day-end balance row of the account in {system}"),
-    Kind("ACCOUNT_CURRENCY_MISMATCH", "account", "P1", "v2",
+    Kind("ACCOUNT_CURRENCY_MISMATCH", "account", "balances", "P1", "v2",
          "set the account's currency in v2 to v1's {v1_value} (v2 has {v2_value})"),
 )
+PHASES = ("pairs", "balances", "beyond")
 KINDS = tuple(k.name for k in KINDS_TABLE)
 ENTRY_KINDS = tuple(k.name for k in KINDS_TABLE if k.scope == "entry")
 ACCOUNT_KINDS = tuple(k.name for k in KINDS_TABLE if k.scope == "account")
@@ -162,13 +182,14 @@ def _text(value: str | None) -> str:
 
 
 def kinds_sql() -> str:
-    """The kinds as an SQL relation (kind, scope, severity, fix_side, balance, fixed),
-    for `JOIN ({kinds}) AS k USING (kind)`."""
+    """The kinds as an SQL relation (kind, scope, severity, fix_side, balance, fixed,
+    counts), for `JOIN ({kinds}) AS k USING (kind)`."""
     rows = ",\n    ".join(
         f"({_text(k.name)}, {_text(k.scope)}, {_text(k.severity)}, {_text(k.fix_side)}, "
-        f"{str(k.balance).upper()}, {str(k.fixed).upper()})" for k in KINDS_TABLE)
+        f"{str(k.balance).upper()}, {str(k.fixed).upper()}, {_text(k.counts)})"
+        for k in KINDS_TABLE)
     return (f"SELECT * FROM (VALUES\n    {rows}\n) AS t(kind, scope, severity, fix_side, "
-            f"balance, fixed)")
+            f"balance, fixed, counts)")
 
 
 def action_sql() -> str:
@@ -198,6 +219,7 @@ def fill_sql(template: str) -> str:
 def _check() -> None:
     for kind in KINDS_TABLE:
         assert kind.scope in ("entry", "account") and kind.severity in SEVERITIES, kind
+        assert kind.phase in PHASES and kind.counts in (None, "system", "serials"), kind
         for text in (kind.action, *(t for _, t in kind.cases)):
             unknown = set(re.findall(r"{(\w+)}", text)) - set(PLACEHOLDERS)
             assert not unknown, (kind.name, unknown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import duckdb
 import pytest
@@ -148,14 +149,14 @@ def test_help_is_complete():
 
 @pytest.mark.parametrize(("query", "broken", "replacement", "message"), [
     # a MISSING_IN_V2 finding with the wrong sign: amounts no longer add up
-    ("entry_findings", "CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
+    ("classify/missing_in_v2", "CAST(-v1_signed AS DECIMAL(18,2)) AS amount_impact",
      "CAST(v1_signed AS DECIMAL(18,2)) AS amount_impact", "amount conservation failed"),
     # MISSING_IN_V2 findings lost: rows no longer add up
-    ("entry_findings", "FROM diff_pairs WHERE v2_serial_no IS NULL",
-     "FROM diff_pairs WHERE v2_serial_no IS NULL AND FALSE", "row conservation failed for v1"),
+    ("classify/missing_in_v2", "WHERE v2_serial_no IS NULL",
+     "WHERE v2_serial_no IS NULL AND FALSE", "row conservation failed for v1"),
     # the evidence join drops the entries v2 lacks: they leave it as if they were clean
     # pairs
-    ("key_diff", "FULL OUTER JOIN\n     (SELECT * FROM kept_rows WHERE system = 'v2'",
+    ("match/key_diff", "FULL OUTER JOIN\n     (SELECT * FROM kept_rows WHERE system = 'v2'",
      "RIGHT JOIN\n     (SELECT * FROM kept_rows WHERE system = 'v2'",
      "row conservation failed in the match"),
 ])
@@ -195,7 +196,7 @@ def test_an_audit_failure_carries_every_offending_row(ledgers, monkeypatch):
     """MISSING_IN_V2 impacts with the wrong sign, on four accounts: the amount audit
     returns all four, the error carries them all, and its one line names the first three
     and says how many more there are."""
-    from recon import core, queries
+    from recon import pipeline, queries
     from recon.config import Config
     from recon.errors import AuditError
 
@@ -207,12 +208,12 @@ def test_an_audit_failure_carries_every_offending_row(ledgers, monkeypatch):
     ledgers.entries("v1", [entry(f"{a}01", account_id=a) for a in accounts])
     ledgers.entries("v2", [entry("A501", account_id="A5")])
     ledgers.derived_balances()
-    request = core.DiffRequest(v1_dir=ledgers.v1, v2_dir=ledgers.v2, out_dir=ledgers.out,
+    request = pipeline.DiffRequest(v1_dir=ledgers.v1, v2_dir=ledgers.v2, out_dir=ledgers.out,
                                db_path=ledgers.db, config=Config(html=False))
     with pytest.raises(AuditError) as caught:
-        core.diff(request, [core.date(2026, 11, 1)])
+        pipeline.diff(request, [date(2026, 11, 1)])
     failures = caught.value.failures
-    assert [name for name, _ in failures] == ["audits/50_entry_amounts_per_account"] * 4
+    assert [name for name, _ in failures] == ["audit/50_entry_amounts_per_account"] * 4
     assert [problem.split("account ")[1][:2] for _, problem in failures] == [
         "A1", "A2", "A3", "A4"]
     assert caught.value.exit_code == 5

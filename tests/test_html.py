@@ -17,12 +17,12 @@ import duckdb
 import pytest
 
 from fixtures.generate import Spec, generate
-from recon import core
-from recon.charts import is_chart
+from recon import pipeline
 from recon.config import Config
-from recon.monthend import Month, check
-from recon.monthend_outputs import write as write_month_end
+from recon.reports.charts import is_chart
+from recon.reports.month_end import write as write_month_end
 from recon.state import connect
+from recon.views.month_end import Month, check
 
 GOLDEN = Path(__file__).parent / "golden"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -108,10 +108,10 @@ def reconciled(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("html")
     generate(root / "data", Spec(start=date(2026, 11, 1), days=2, entries=150, accounts=20,
                                  breaks=1, junk=2, balance_breaks=1, seed=42, files=1))
-    request = core.DiffRequest(v1_dir=root / "data" / "v1", v2_dir=root / "data" / "v2",
+    request = pipeline.DiffRequest(v1_dir=root / "data" / "v1", v2_dir=root / "data" / "v2",
                                out_dir=root / "out", db_path=root / "recon.duckdb",
                                config=Config())
-    core.diff(request, [date(2026, 11, 1), DAY])
+    pipeline.diff(request, [date(2026, 11, 1), DAY])
     return root
 
 
@@ -280,7 +280,7 @@ def test_the_embedded_font_has_every_cjk_character_the_pages_use():
     that gains a character the subset lacks would show it as an empty box."""
     from fontTools.ttLib import TTFont
 
-    from recon import html_report
+    from recon.reports import html as html_report
 
     templates = Path(html_report.__file__).parent / "templates"
     used = {c for p in templates.glob("*.j2")

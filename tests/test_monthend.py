@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
-from recon import core
+from recon import pipeline
 from recon.cli import cli
 from recon.config import Config
 from recon.state import connect
@@ -41,9 +41,9 @@ def month_end(db: Path, out: Path, month: str = "2026-02"):
 
 
 def reconcile(data: Path, db: Path, out: Path, dates: list[date], **config) -> None:
-    request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
+    request = pipeline.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
                                db_path=db, config=Config(html=False, **config))
-    core.diff(request, dates)
+    pipeline.diff(request, dates)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
 from jobs.nightly import main as nightly_main
-from recon.nightly import plan, skipped
+from recon.ops.schedule import plan, skipped
 from recon.state import SCHEMA_VERSION
 
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
-from recon import core
+from recon import pipeline
 from recon.config import Config
 from recon.contract import ENTRY_KINDS, KINDS
 
@@ -47,9 +47,9 @@ specs = st.builds(
 
 def reconcile(root: Path, v1: Path, v2: Path, tag: str = "run") -> Path:
     out = root / f"out-{tag}"
-    request = core.DiffRequest(v1_dir=v1, v2_dir=v2, out_dir=out,
+    request = pipeline.DiffRequest(v1_dir=v1, v2_dir=v2, out_dir=out,
                                db_path=root / f"{tag}.duckdb", config=Config(html=False))
-    core.diff(request, [START])
+    pipeline.diff(request, [START])
     return out / START.isoformat()
 
 
@@ -180,10 +180,10 @@ def test_cut_offs_and_splits_across_dates_found_exactly(workdir, spec):
     totals = {}
     for window in (1, 0):
         out = root / f"out-{window}"
-        request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
+        request = pipeline.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=out,
                                    db_path=root / f"w{window}.duckdb",
                                    config=Config(html=False, timing_window_days=window))
-        core.diff(request, dates)
+        pipeline.diff(request, dates)
         totals[window] = duckdb.connect().execute(
             f"SELECT account_id, sum(amount_impact) FROM read_parquet('{out}/*/worklist.parquet')"
             f" WHERE kind IN ({', '.join(repr(k) for k in ENTRY_KINDS)}) GROUP BY ALL "

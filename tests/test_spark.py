@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from fixtures.generate import Spec, generate
-from recon import core
+from recon import pipeline
 from recon.config import Config
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'recon[spark]')")
@@ -31,10 +31,10 @@ VOLATILE = {"run_id", "started_at", "finished_at", "engine"}
 
 
 def run(data: Path, root: Path, engine: str, days=DAYS) -> Path:
-    request = core.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=root / "out",
+    request = pipeline.DiffRequest(v1_dir=data / "v1", v2_dir=data / "v2", out_dir=root / "out",
                                db_path=root / "recon.duckdb",
                                config=Config(engine=engine, html=False))
-    core.diff(request, days)
+    pipeline.diff(request, days)
     return root
 
 
@@ -123,7 +123,7 @@ def test_spark_reads_metastore_tables_as_the_duckdb_engine_reads_the_files(tmp_p
             (spark.read.parquet(str(data / system / dataset))   # biz_date from the paths
              .write.partitionBy("biz_date").saveAsTable(tables[system][dataset]))
     root = tmp_path / "spark"
-    core.diff(core.DiffRequest(v1_dir=None, v2_dir=None, out_dir=root / "out",
+    pipeline.diff(pipeline.DiffRequest(v1_dir=None, v2_dir=None, out_dir=root / "out",
                                db_path=root / "recon.duckdb", config=config), DAYS[:1])
 
     for day in DAYS[:1]:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import entry
 
-from recon.stages import LiveProgress, Stages
+from recon.pipeline.stages import LiveProgress, Stages
 
-STAGES = ("load v1", "load v2", "match", "balances", "findings", "state", "outputs", "commit",
+STAGES = ("load v1", "load v2", "match", "classify", "store", "worklist", "audit", "summarize",
+          "outputs", "commit",
           "publish")
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from conftest import Ledgers, entry
 from prometheus_client.parser import text_string_to_metric_families
 
 import recon
-from recon.nightly import SHANGHAI
+from recon.dates import SHANGHAI
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00"),
@@ -118,13 +118,13 @@ def test_clean_is_0_and_a_failed_run_is_7_until_a_success(ledgers):
 
 PAUSED_RUN = """
 import pathlib, sys, time
-from recon import core
+from recon.pipeline import match
 marker = pathlib.Path(sys.argv[1])
 def paused(*args, **kwargs):      # the run stops in its match stage, holding the lock
     marker.write_text("matching")
     while True:
         time.sleep(0.1)
-core.match_entries = paused
+match.match_entries = paused
 from recon.cli import main
 sys.argv = ["recon", *sys.argv[2:]]
 main()
@@ -175,8 +175,8 @@ def test_the_alert_rules_use_only_metrics_recon_writes(ledgers):
     would leave an alert that never fires)."""
     import re
 
-    from recon import metrics as recon_metrics
-    from recon.status import status as read_status
+    from recon.ops import metrics as recon_metrics
+    from recon.ops.status import status as read_status
 
     ledgers.entries("v1", GOOD)
     ledgers.entries("v2", GOOD)

@@ -12,9 +12,10 @@ queries in recon/sql/. An engine supplies only what differs between the two, the
   transaction. The Spark engine transpiles it with sqlglot to Spark SQL and keeps every
   `CREATE TEMP TABLE x AS SELECT ...` as a temp view `x` over the step's result, written
   as Parquet to a work directory (an `INSERT INTO x SELECT ...` as a union onto it);
-- handing results back (`finish`): the Spark engine brings the date's evidence,
-  balances, rejects, findings and aggregates back into the state database (DuckDB).
-  From there on (item ids, severity, audits, daily aggregates, worklist, outputs) both
+- handing results back (`finish`): the Spark engine brings the date's staged rows
+  (evidence, kept entries, balances, rejects), findings and aggregates back into the
+  state database's connection (DuckDB) as temp tables. From there on (the matches
+  beyond one-to-one, item ids, severity, the store, audits, worklist, outputs) both
   engines share one path.
 """
 
@@ -26,9 +27,11 @@ from typing import Protocol
 from recon.config import Config
 from recon.sources import Location, OpenedFile, SourceFile
 
-# What a date writes to the state database, brought back by the Spark engine: the state
-# tables (their date's rows replaced) and the temp tables the shared path reads on.
-STATE_TABLES = ("evidence", "entries", "balances", "rejects")
+# The date's rows an engine stages for the state, each as a temp table shaped as the
+# state table it is for (recon/pipeline/store.py puts them in place), and the temp tables
+# the shared path goes on from: what the Spark engine hands back.
+STAGED_TABLES = {"date_evidence": "evidence", "date_entries": "entries",
+                 "date_balances": "balances", "date_rejects": "rejects"}
 DATE_TABLES = ("run_findings", "day_accounts", "day_flows")
 
 
@@ -39,7 +42,8 @@ class Engine(Protocol):
     latest_entity: str
 
     def begin(self, biz_date: date) -> None:
-        """Start a date: nothing of the previous date's temp tables and views is left."""
+        """Start a date: nothing of the previous date's temp tables and views is left,
+        and the STAGED_TABLES are there, empty."""
 
     def partition_files(self, location: Location, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:
@@ -62,13 +66,11 @@ class Engine(Protocol):
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
         """The rows of a small query."""
 
-    def clear(self, dataset: str, system: str, biz_date: date) -> None:
-        """Remove what an earlier run of the date wrote for this dataset and system."""
-
     def drop(self, *tables: str) -> None: ...
 
     def finish(self, biz_date: date) -> None:
-        """Make the date's results readable in the state database."""
+        """Make the date's staged rows and DATE_TABLES readable on the state database's
+        connection."""
 
     def close(self) -> None: ...
 

@@ -12,6 +12,7 @@ import duckdb
 
 from recon import queries
 from recon.config import Config
+from recon.engines import STAGED_TABLES
 from recon.errors import InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, csvfile, database
 from recon.sources.files import partition_files
@@ -42,10 +43,13 @@ class DuckDBEngine:
         self._snapshots: dict[str, database.Snapshot] = {}   # system -> the date's read
 
     def begin(self, biz_date: date) -> None:
-        """Drop what the previous date left: the queries read the sources and write the
-        state database; only the date's own temp tables and views are in between."""
+        """Drop what the previous date left, and make the date's staged tables, empty:
+        the queries read the sources and write temp tables only."""
         self._drop_created()
         self._snapshots.clear()
+        for staged, table in STAGED_TABLES.items():
+            self.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS "
+                         f"SELECT * FROM {table} LIMIT 0", {})
 
     # -- reading inputs ---------------------------------------------------------------
 
@@ -278,24 +282,13 @@ class DuckDBEngine:
     def query(self, text: str, params: dict | None = None) -> list[tuple]:
         return self.con.execute(text, queries.bound(text, params or {})).fetchall()
 
-    def clear(self, dataset: str, system: str, biz_date: date) -> None:
-        """Remove what an earlier run wrote for this date, system and dataset: its
-        rejects, and its balances, or its evidence and kept entries."""
-        where = {"d": biz_date, "s": system, "ds": dataset}
-        self.con.execute(
-            "DELETE FROM rejects WHERE biz_date = $d AND system = $s AND dataset = $ds", where)
-        tables = ("evidence", "entries") if dataset == "entries" else (dataset,)
-        for table in tables:
-            self.con.execute(f"DELETE FROM {table} WHERE biz_date = $d AND system = $s",
-                             {"d": biz_date, "s": system})
-
     def drop(self, *tables: str) -> None:
         for table in tables:
             kind = self._created.pop(table, "TABLE")
             self.con.execute(f"DROP {kind} IF EXISTS {table}")
 
     def finish(self, biz_date: date) -> None:
-        """Everything is already in the state database."""
+        """Everything is already on the state database's connection."""
 
     def close(self) -> None:
         self._drop_created()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from recon import queries
 from recon.config import Config
-from recon.engines import DATE_TABLES, STATE_TABLES
+from recon.engines import DATE_TABLES, STAGED_TABLES
 from recon.errors import ConfigError, InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, Table, csvfile
 from recon.sources.files import partition_files
@@ -243,32 +243,30 @@ class SparkEngine:
         spark_sql = sqlglot.transpile(text, read="duckdb", write="spark")[0]
         return [tuple(row) for row in self._sql(spark_sql, params or {}).collect()]
 
-    def clear(self, dataset: str, system: str, biz_date: date) -> None:
-        """Nothing: the views hold this date's rows only (see begin)."""
-
     def drop(self, *tables: str) -> None:
         for table in tables:
             self.spark.catalog.dropTempView(table)
             self._views.discard(table)
 
     def finish(self, biz_date: date) -> None:
-        """Bring what the date wrote back into the state database: the rows of the state
-        tables (evidence, kept entries, balances, rejects), replacing what an earlier run
-        of the date left there, and the findings and aggregates as temp tables. Columns
-        are matched by name and take the state tables' types. A table the date did not
-        write (no rejects, say) has no rows for it.
+        """Bring what the date wrote back to the state database's connection, as temp
+        tables: the staged rows (evidence, kept entries, balances, rejects), shaped as
+        the state tables they are for (columns matched by name, taking the state
+        tables' types; a table the date did not write, no rejects say, is empty), and the
+        findings and aggregates.
 
         A local work directory holds each view's Parquet files, which DuckDB streams
         from; otherwise (HDFS, S3 on a cluster) the rows come through the driver as
         Arrow, within spark.driver.memory. Either way only evidence, aggregates and
         findings travel: the entries themselves stay in Spark."""
-        for table in (*STATE_TABLES, *DATE_TABLES):
+        for table in (*STAGED_TABLES, *DATE_TABLES):
             rows = self._rows(table)
             try:
                 if table in DATE_TABLES:
                     self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {rows}")
                     continue
-                self.con.execute(f"DELETE FROM {table} WHERE biz_date = ?", [biz_date])
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                                 f"SELECT * FROM {STAGED_TABLES[table]} LIMIT 0")
                 if rows is not None:
                     self.con.execute(f"INSERT INTO {table} BY NAME {rows}")
             finally:
