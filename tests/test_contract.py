@@ -10,6 +10,7 @@ import pytest
 
 from recon import contract, queries
 
+
 def test_every_kind_has_its_query_and_its_query_finds_that_kind():
     """A kind is one row of the kinds table and one query, found through the table:
     each query adds rows of its own kind (and the matches beyond one-to-one take the
