@@ -10,7 +10,7 @@ virtual environment (jobs/crontab.example).
 
 from __future__ import annotations
 
-from recon.cli import nightly as main
+from recon.cli.run import nightly as main
 
 if __name__ == "__main__":
     main(prog_name="nightly")

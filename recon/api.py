@@ -36,9 +36,9 @@ import polars as pl
 from recon import pipeline
 from recon.config import Config, load_config
 from recon.contract import KINDS, SEVERITIES, SYSTEMS
-from recon.dates import as_date, utcnow
+from recon.dates import as_date, utcnow, yesterday
 from recon.errors import NotFound, ReconError, UsageError
-from recon.ops import metrics
+from recon.ops import metrics, schedule
 from recon.ops.status import Status
 from recon.ops.status import status as read_status
 from recon.pipeline.stages import LiveProgress, Stages
@@ -115,6 +115,14 @@ class State:
         """One account's waterfall on one date, and its entries side by side."""
         with self.reading() as con:
             return explain_account(con, as_date(biz_date, "--date"), account_id)
+
+    def nightly_plan(self, now: datetime | None = None) -> tuple[list[date], dict | None]:
+        """The dates the nightly job runs (yesterday in Asia/Shanghai, after the dates
+        missed since the last success, at most [nightly] catch_up_days of them), and
+        the log line of the missed dates it does not run, if any."""
+        last, target = self.last_success(), yesterday(now)
+        days = self.config.catch_up_days
+        return schedule.plan(last, target, days), schedule.gap(last, target, days)
 
     def last_success(self) -> date | None:
         """The latest business date reconciled successfully, if any."""

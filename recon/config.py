@@ -65,6 +65,7 @@ Example (every key optional)::
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -139,6 +140,24 @@ class DatabaseConfig:
     url: str
     password_env: str | None
     reads: MappingProxyType
+
+
+def with_options(config: Config, **options) -> Config:
+    """The config with the command-line options that were given (not None) in place."""
+    changes = {name: value for name, value in options.items() if value is not None}
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def with_tables(config: Config, **databases: str | None) -> MappingProxyType | None:
+    """The config's source tables with each system given --vN-table DATABASE reading
+    DATABASE.entries and DATABASE.balances; None when no such option was given."""
+    if not any(databases.values()):
+        return None
+    return MappingProxyType({
+        system: MappingProxyType(table_names(databases[system]))
+        if databases.get(system) else config.tables[system]
+        for system in config.tables
+    })
 
 
 def table_names(database: str) -> dict[str, str]:

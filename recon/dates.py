@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from recon.errors import UsageError
@@ -41,3 +41,25 @@ def as_date(value: date | str, option: str = "date") -> date:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
         raise UsageError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def dates_asked(on_date: str | None, from_date: str | None, to_date: str | None
+                ) -> list[date]:
+    """The dates of `--date D`, or of `--from D1 --to D2` (both included, in order)."""
+    if on_date and (from_date or to_date):
+        raise UsageError("give either --date or --from/--to, not both")
+    if on_date:
+        return [as_date(on_date, "--date")]
+    if not (from_date and to_date):
+        raise UsageError("give --date YYYY-MM-DD, or both --from and --to")
+    start, end = as_date(from_date, "--from"), as_date(to_date, "--to")
+    if end < start:
+        raise UsageError(f"--to {to_date} is before --from {from_date}")
+    return list(date_range(start, end))
+
+
+def pretend_today(today: str | None) -> datetime | None:
+    """--today YYYY-MM-DD as noon of that day in Asia/Shanghai (None: really now)."""
+    if not today:
+        return None
+    return datetime.combine(as_date(today, "--today"), time(12), SHANGHAI)

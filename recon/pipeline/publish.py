@@ -19,7 +19,8 @@ from recon.pipeline.run import DateRun
 from recon.pipeline.summarize import date_page
 from recon.reports import markdown
 from recon.reports.folders import publish, writing
-from recon.result import DatePage, DateResult
+from recon.result import DateResult
+from recon.views.page import DatePage
 
 UTF8_BOM = b"\xef\xbb\xbf"
 

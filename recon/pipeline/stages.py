@@ -114,3 +114,14 @@ class LiveProgress:
                     elapsed = time.perf_counter() - self._t0
                     self.stream.write(f"\r\x1b[K  {self._stage:<10} {'…':>18} {elapsed:>7.1f}s")
                     self.stream.flush()
+
+
+@contextlib.contextmanager
+def progress_on_terminal() -> Iterator[LiveProgress | None]:
+    """The per-stage progress display on stderr when it is a terminal; none under cron."""
+    progress = LiveProgress() if sys.stderr.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress:
+            progress.close()

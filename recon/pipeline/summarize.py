@@ -14,16 +14,10 @@ from recon.contract import KINDS
 from recon.dates import utcnow
 from recon.money import by_currency
 from recon.pipeline.run import DateRun
-from recon.result import (
-    AccountDiff,
-    BalanceTotals,
-    DatePage,
-    DateResult,
-    KindTotal,
-    TrendPoint,
-)
+from recon.result import AccountDiff, BalanceTotals, DateResult, KindTotal
 from recon.views import worklist
 from recon.views.explain import explain
+from recon.views.page import DatePage, TrendPoint
 
 TOP_ACCOUNTS = 10
 SAMPLE_ROWS = 5

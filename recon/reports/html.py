@@ -20,9 +20,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from recon.money import shown, shown_by_currency
 from recon.reports import charts
-from recon.result import DatePage
 from recon.views.explain import SIDE_BY_SIDE
 from recon.views.month_end import MonthEnd
+from recon.views.page import DatePage
 from recon.views.worklist import AGEING_BUCKETS
 
 _env = Environment(loader=PackageLoader("recon.reports", "templates"),

@@ -19,10 +19,9 @@ import polars as pl
 from recon import frames, queries
 from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
-from recon.money import exact, plain, shown
+from recon.money import exact, plain
 from recon.result import closing_difference, one_sided
 from recon.state import reconciled
-from recon.text import visible
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
                 "biz_order_no")
@@ -154,100 +153,9 @@ def explain(con, biz_date: date, account_id: str, *,
     )
 
 
-SHOWN = 200   # entry findings and entries the text shows by default (--all: every one)
-
-
-def render(e: Explanation, limit: int | None = SHOWN) -> str:
-    """The waterfall and the entries side by side as text; at most `limit` entry
-    findings and `limit` entries (None: all), with a line saying how to see the rest."""
-    width = 44
-    lines = [f"Account {e.account_id} on {e.biz_date.isoformat()}"
-             + (f" ({e.currency})" if e.currency else ""), ""]
-    lines.append(f"{'':<{width}}{'v1':>16}{'v2':>16}{'v2 − v1':>16}")
-    lines.append(f"{'opening balance':<{width}}{shown(e.v1_opening):>16}{shown(e.v2_opening):>16}"
-                 f"{shown(e.carried):>16}  carried in")
-    for f in e.entry_findings[:limit]:
-        label = f"  {f['kind']} {f['v1_serial_no'] or '-'}/{f['v2_serial_no'] or '-'}"
-        if f["field"] and f["kind"] == "FIELD_MISMATCH":
-            label += f" {f['field']}"
-        lines.append(f"{label[:width]:<{width}}{'':>32}{shown(f['amount_impact']):>16}")
-    lines += _more(len(e.entry_findings), limit, "entry finding(s)")
-    lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
-    lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
-                 f"{shown(e.expected_v2_closing):>16}")
-    closing_diff = closing_difference(e.v1_closing, e.v2_closing)
-    lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing) or '—':>16}"
-                 f"{shown(e.v2_closing) or '—':>16}{shown(closing_diff):>16}")
-    verdict = ("" if e.residual is None else "  explained" if e.residual == 0
-               else "  UNEXPLAINED")
-    if e.one_sided:
-        verdict += f" (no {'v1' if e.v1_closing is None else 'v2'} balance row)"
-    lines.append(f"{'residual':<{width}}{'':>32}{shown(e.residual):>16}{verdict}")
-    if e.account_findings:
-        lines += ["", "Account findings:"]
-        for f in e.account_findings:
-            system = f" {f['system']}" if f["system"] else ""
-            lines.append(f"  {f['kind']}{system}: impact {shown(f['amount_impact'])}"
-                         f" — {f['suggested_action']}")
-    lines += ["", "Entries (v1 | v2; * marks a differing cell):", ""]
-    unshown = _unshown(e)
-    if not e.entries:
-        return _shown([*lines, unshown or "  none"])
-    header = " | ".join(f"{c:<14}" for c in SIDE_BY_SIDE)
-    lines.append(f"{'posted_at':<19}  {header} ‖ {header}")
-    for row in e.entries[:limit]:
-        differs = set((row["differs"] or "").split(","))
-        cells = []
-        for system in ("v1", "v2"):
-            cells.append(" | ".join(
-                f"{_cell(row[f'{system}_{c}']) + ('*' if c in differs else ''):<14}"
-                for c in SIDE_BY_SIDE))
-        posted = row["posted_at"].isoformat(sep=" ") if row["posted_at"] else ""
-        note = f"  ({row['differs']})" if row["differs"] else ""
-        lines.append(f"{posted:<19}  {cells[0]} ‖ {cells[1]}{note}")
-    lines += _more(len(e.entries), limit, "entr(ies)")
-    if unshown:
-        lines += ["", unshown]
-    return _shown(lines)
-
-
-def _more(count: int, limit: int | None, what: str) -> list[str]:
-    """The line saying what the text leaves out, and how to see it."""
-    if limit is None or count <= limit:
-        return []
-    return [f"  … and {count - limit:,} more {what}: --all shows every one, --format json "
-            f"gives them as data"]
-
-
-def _shown(lines: list[str]) -> str:
-    """The text, each line as a terminal may show it (the ledgers' own text included:
-    recon/text.py)."""
-    return "".join(visible(line) + "\n" for line in lines)
-
-
-def _unshown(e: Explanation) -> str:
-    """A line saying how many of the account's entries matched cleanly and are not kept
-    (the source datasets hold them), or "" when every entry is shown."""
-    kept = {"v1": sum(r["v1_serial_no"] is not None for r in e.entries),
-            "v2": sum(r["v2_serial_no"] is not None for r in e.entries)}
-    rest = {system: count - kept[system] for system, count in e.entry_counts
-            if count > kept[system]}
-    if not rest:
-        return ""
-    parts = " and ".join(f"{n:,} {system}" for system, n in rest.items())
-    return (f"  {parts} entr{'y' if sum(rest.values()) == 1 else 'ies'} matched cleanly: "
-            f"not kept in the state (the source files hold them)")
-
-
 def _without_scope(finding: dict) -> dict:
     # scope only splits the findings into the two lists; it is not shown
     return {k: v for k, v in finding.items() if k != "scope"}
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "·"
-    return str(plain(value))
 
 
 def _records(cursor) -> list[dict]:
