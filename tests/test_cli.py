@@ -223,8 +223,7 @@ def test_an_audit_failure_carries_every_offending_row(ledgers, monkeypatch):
 
 
 def test_source_tables_from_the_config_and_the_options():
-    from recon.config import with_tables
-    from recon.config import parse_config
+    from recon.config import parse_config, with_tables
 
     config = parse_config({"engine": "spark", "sources": {
         "v1": {"table": "ledger_v1", "balances_table": "dw.v1_day_end"},
