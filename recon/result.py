@@ -40,8 +40,39 @@ class KindTotal:
     abs_impact: ByCurrency      # Σ |amount_impact| per currency
 
 
+class TwoBalances:
+    """An account's day-end balance rows in both systems, as a record holds them in its
+    fields v1_opening, v2_opening, v1_closing, v2_closing (None where a system has no
+    row), and what follows from them."""
+
+    v1_opening: Decimal | None
+    v2_opening: Decimal | None
+    v1_closing: Decimal | None
+    v2_closing: Decimal | None
+
+    @property
+    def carried(self) -> Decimal | None:
+        """v2 opening − v1 opening; none unless both systems have a balance row."""
+        if self.v1_opening is None or self.v2_opening is None:
+            return None
+        return self.v2_opening - self.v1_opening
+
+    @property
+    def one_sided(self) -> bool:
+        """Only one system has a balance row for the account."""
+        return (self.v1_closing is None) != (self.v2_closing is None)
+
+    @property
+    def closing_difference(self) -> Decimal | None:
+        """v2 closing − v1 closing; a missing row counts as 0 (the whole balance); none
+        when neither system has one."""
+        if self.v1_closing is None and self.v2_closing is None:
+            return None
+        return (self.v2_closing or Decimal("0.00")) - (self.v1_closing or Decimal("0.00"))
+
+
 @dataclass(frozen=True)
-class AccountDiff:
+class AccountDiff(TwoBalances):
     """One account's difference: its entry findings, and its balances when loaded."""
 
     account_id: str
@@ -55,37 +86,9 @@ class AccountDiff:
     residual: Decimal | None = None
 
     @property
-    def carried(self) -> Decimal | None:
-        if self.v1_opening is None or self.v2_opening is None:
-            return None
-        return self.v2_opening - self.v1_opening
-
-    @property
-    def one_sided(self) -> bool:
-        return one_sided(self.v1_closing, self.v2_closing)
-
-    @property
-    def closing_difference(self) -> Decimal | None:
-        return closing_difference(self.v1_closing, self.v2_closing)
-
-    @property
     def unexplained(self) -> Decimal | None:
         """The residual; for an account on one side only, its whole difference."""
         return self.closing_difference if self.one_sided else self.residual
-
-
-def one_sided(v1_closing: Decimal | None, v2_closing: Decimal | None) -> bool:
-    """Only one system has a balance row for the account."""
-    return (v1_closing is None) != (v2_closing is None)
-
-
-def closing_difference(v1_closing: Decimal | None, v2_closing: Decimal | None
-                       ) -> Decimal | None:
-    """v2 closing − v1 closing; a missing row counts as 0 (the whole balance); none
-    when neither system has one."""
-    if v1_closing is None and v2_closing is None:
-        return None
-    return (v2_closing or Decimal("0.00")) - (v1_closing or Decimal("0.00"))
 
 
 @dataclass(frozen=True)

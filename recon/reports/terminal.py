@@ -14,7 +14,7 @@ import textwrap
 import polars as pl
 
 from recon.money import plain, shown, shown_by_currency
-from recon.result import DateResult, closing_difference
+from recon.result import DateResult
 from recon.text import visible
 from recon.views.explain import SIDE_BY_SIDE, Explanation
 
@@ -150,7 +150,7 @@ def explanation(e: Explanation, limit: int | None = SHOWN) -> str:
     lines.append(f"{'  Σ entry findings':<{width}}{'':>32}{shown(e.entry_impact):>16}")
     lines.append(f"{'expected v2 closing (v1 + carried + Σ)':<{width}}{'':>16}"
                  f"{shown(e.expected_v2_closing):>16}")
-    closing_diff = closing_difference(e.v1_closing, e.v2_closing)
+    closing_diff = e.closing_difference
     lines.append(f"{'closing balance':<{width}}{shown(e.v1_closing) or '—':>16}"
                  f"{shown(e.v2_closing) or '—':>16}{shown(closing_diff):>16}")
     verdict = ("" if e.residual is None else "  explained" if e.residual == 0

@@ -20,7 +20,7 @@ from recon import frames, queries
 from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
 from recon.money import exact, plain
-from recon.result import closing_difference, one_sided
+from recon.result import TwoBalances
 from recon.state import reconciled
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
@@ -28,7 +28,7 @@ SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", 
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Explanation(TwoBalances):
     biz_date: date
     account_id: str
     currency: str | None
@@ -45,19 +45,8 @@ class Explanation:
     entry_counts: tuple[tuple[str, int], ...] = ()
 
     @property
-    def carried(self) -> Decimal | None:
-        """v2 opening − v1 opening; none unless both systems have a balance row."""
-        if self.v1_opening is None or self.v2_opening is None:
-            return None
-        return self.v2_opening - self.v1_opening
-
-    @property
     def entry_impact(self) -> Decimal:
         return sum((f["amount_impact"] for f in self.entry_findings), Decimal("0.00"))
-
-    @property
-    def one_sided(self) -> bool:
-        return one_sided(self.v1_closing, self.v2_closing)
 
     @property
     def expected_v2_closing(self) -> Decimal | None:
@@ -72,7 +61,7 @@ class Explanation:
         """What nothing explains; for an account on one side only, its whole closing
         difference (a missing row counts as 0), as the balance totals count it."""
         if self.one_sided:
-            return closing_difference(self.v1_closing, self.v2_closing)
+            return self.closing_difference
         if self.expected_v2_closing is None:
             return None
         return self.v2_closing - self.expected_v2_closing

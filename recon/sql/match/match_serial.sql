@@ -3,31 +3,23 @@
 -- posting under two serial numbers (a pair never mixes currencies). Candidates on each side are ranked by posted_at, serial_no,
 -- copy_no and paired rank-to-rank, so pairing is one-to-one and deterministic.
 CREATE OR REPLACE TEMP TABLE serial_pairs AS
-WITH v1_only AS (
-    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount, e.currency,
+WITH lone AS (
+    SELECT e.system, e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount,
+           e.currency,
            ROW_NUMBER() OVER (
-               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount, e.currency
+               PARTITION BY e.system, e.account_id, e.biz_order_no, e.direction, e.amount,
+                            e.currency
                ORDER BY e.posted_at, e.serial_no, e.copy_no
            ) AS rank_no
     FROM key_pairs AS p
     JOIN diff_entries AS e
-      ON e.system = 'v1' AND e.entry_id = p.v1_entry_id
-    WHERE p.v2_entry_id IS NULL AND e.biz_order_no IS NOT NULL
-),
-v2_only AS (
-    SELECT e.entry_id, e.account_id, e.biz_order_no, e.direction, e.amount, e.currency,
-           ROW_NUMBER() OVER (
-               PARTITION BY e.account_id, e.biz_order_no, e.direction, e.amount, e.currency
-               ORDER BY e.posted_at, e.serial_no, e.copy_no
-           ) AS rank_no
-    FROM key_pairs AS p
-    JOIN diff_entries AS e
-      ON e.system = 'v2' AND e.entry_id = p.v2_entry_id
-    WHERE p.v1_entry_id IS NULL AND e.biz_order_no IS NOT NULL
+      ON (e.system = 'v1' AND e.entry_id = p.v1_entry_id AND p.v2_entry_id IS NULL)
+      OR (e.system = 'v2' AND e.entry_id = p.v2_entry_id AND p.v1_entry_id IS NULL)
+    WHERE e.biz_order_no IS NOT NULL
 )
 SELECT a.account_id, a.entry_id AS v1_entry_id, b.entry_id AS v2_entry_id
-FROM v1_only AS a
-JOIN v2_only AS b
+FROM (SELECT * FROM lone WHERE system = 'v1') AS a
+JOIN (SELECT * FROM lone WHERE system = 'v2') AS b
   ON a.account_id = b.account_id
  AND a.biz_order_no = b.biz_order_no
  AND a.direction = b.direction
