@@ -37,14 +37,15 @@ from recon import pipeline
 from recon.config import Config, load_config
 from recon.contract import KINDS, SEVERITIES, SYSTEMS
 from recon.dates import as_date, utcnow, yesterday
-from recon.errors import NotFound, ReconError, UsageError
+from recon.errors import LockHeld, NotFound, ReconError, UsageError
 from recon.ops import metrics, schedule
 from recon.ops.status import Status
-from recon.ops.status import status as read_status
+from recon.ops.status import current as read_status
 from recon.pipeline.stages import LiveProgress, Stages
 from recon.reports import month_end as month_end_files
 from recon.result import DateResult
-from recon.state import WorkingCopy, connect, reconciled, run_lock
+from recon.state import Store, reading, reconciled, run_lock
+from recon.state.store import NO_DATES
 from recon.views import month_end as monthend
 from recon.views import worklist
 from recon.views.explain import Explanation
@@ -69,17 +70,17 @@ class State:
     # -- reading --------------------------------------------------------------------
 
     @contextmanager
-    def reading(self) -> Iterator:
-        """A read-only connection to the state database (a diff may hold the lock)."""
-        con = connect(self.db_path, self.config, read_only=True)
-        try:
+    def reading(self, first: date | None = None, last: date | None = None,
+                worklist: str = "open") -> Iterator:
+        """A DuckDB connection with the state laid out on it (recon/state/store.py):
+        the date tables of the dates from `first` to `last` (None: every date), the run
+        log, and the worklist (`open`, `all` or `none`). Never blocked by a run."""
+        with reading(self.db_path, self.config, first, last, worklist=worklist) as con:
             yield con
-        finally:
-            con.close()
 
     def frame(self, query: str, params: dict | None = None) -> pl.DataFrame:
-        """Any query on the state database as a DataFrame."""
-        with self.reading() as con:
+        """Any query on the state (every date, the whole worklist) as a DataFrame."""
+        with self.reading(worklist="all") as con:
             return worklist.frame(con, query, params or {})
 
     def worklist(self, *, status: str | Iterable[str] = (), kind: str | Iterable[str] = (),
@@ -101,20 +102,22 @@ class State:
             biz_date=as_date(date, "--date") if date is not None else None,
             min_impact=_amount(min_impact),
             in_transit_days=self.config.timing_window_days if in_transit else None)
-        with self.reading() as con:
+        everything = not filters.statuses or set(filters.statuses) & {"resolved"}
+        with self.reading(*NO_DATES, worklist="all" if everything else "open") as con:
             return worklist.items(con, filters)
 
     def findings(self, biz_date: date | str) -> pl.DataFrame:
         """The findings of one reconciled date (the rows of its worklist.csv)."""
         d = as_date(biz_date)
-        with self.reading() as con:
+        with self.reading(d, d) as con:
             reconciled(con, d)
             return worklist.for_date(con, d)
 
     def explain(self, biz_date: date | str, account_id: str) -> Explanation:
         """One account's waterfall on one date, and its entries side by side."""
-        with self.reading() as con:
-            return explain_account(con, as_date(biz_date, "--date"), account_id)
+        d = as_date(biz_date, "--date")
+        with self.reading(d, d, worklist="none") as con:
+            return explain_account(con, d, account_id)
 
     def nightly_plan(self, now: datetime | None = None) -> tuple[list[date], dict | None]:
         """The dates the nightly job runs (yesterday in Asia/Shanghai, after the dates
@@ -128,16 +131,17 @@ class State:
         """The latest business date reconciled successfully, if any."""
         if not self.db_path.exists():
             return None
-        with self.reading() as con:
-            return con.execute(
-                "SELECT max(biz_date) FROM runs WHERE status = 'succeeded'").fetchone()[0]
+        store = Store(self.db_path, self.config)
+        try:
+            return store.last_success()
+        finally:
+            store.close()
 
     def status(self, now: datetime | None = None) -> Status:
         """Did the reconciliation run, is it late, is it clean (recon/status.py); with
         `[metrics] textfile` in the config, the metrics file is rewritten from it, so a
         killed run or a date falling due shows there between runs too."""
-        with self.reading() as con:
-            current = read_status(con, self.db_path, self.config, now)
+        current = read_status(self.db_path, self.config, now)
         metrics.write(self.config, current)
         return current
 
@@ -145,11 +149,25 @@ class State:
         """The finance month-end check of `month` (YYYY-MM); with `out_dir`, its files
         are written to OUT/month-end-YYYY-MM/ (see `MonthEnd.folder`)."""
         target = month if isinstance(month, Month) else Month.parse(month)
-        with self.reading() as con:
+        with self.reading(None, target.last) as con:
             result = monthend.check(con, target, self.config.timing_window_days)
         if out_dir is not None:
             month_end_files.write(result, Path(out_dir))
+        self._record_month_end(result)
         return result
+
+    def _record_month_end(self, result: MonthEnd) -> None:
+        """Keep the check's verdict in the catalog, for `recon status` (the metrics):
+        under the run lock; when a run holds it, the run's own check will be kept."""
+        try:
+            with run_lock(self.db_path):
+                store = Store(self.db_path, self.config, write=True)
+                try:
+                    monthend.record(store, result, utcnow())
+                finally:
+                    store.close()
+        except LockHeld:
+            return
 
     # -- writing --------------------------------------------------------------------
 
@@ -171,8 +189,7 @@ class State:
             fail_on=fail_on)
         return pipeline.diff(request, days, progress=progress, on_result=on_result,
                              on_stages=on_stages,
-                             on_state=lambda con: metrics.refresh(con, self.config,
-                                                                  self.db_path))
+                             on_state=lambda: metrics.refresh(self.db_path, self.config))
 
     def accept(self, item_id: str, reason: str, by: str | None = None) -> dict:
         """Waive worklist item `item_id`, with a reason (by: default the OS user)."""
@@ -181,16 +198,13 @@ class State:
             raise NotFound("state database not found (run `recon diff` first)",
                            str(self.db_path))
         with run_lock(self.db_path):
-            # the one way to write the state, as a run writes it: through the working
-            # copy (which a killed run may have left newer than the state), published
-            state = WorkingCopy(self.db_path, self.config)
+            store = Store(self.db_path, self.config, write=True)
             try:
-                done = worklist.accept(state.con, item_id, reason, who, utcnow())
-                state.publish()
-                metrics.refresh(state.con, self.config, self.db_path)
-                return done
+                done = worklist.accept(store.catalog, item_id, reason, who, utcnow())
             finally:
-                state.close()
+                store.close()
+            metrics.refresh(self.db_path, self.config)
+            return done
 
     def nightly(self, dates: list[date], *, v1: str | Path, v2: str | Path,
                 out: str | Path, log: Callable[[str], None], fail_on: str = "any",

@@ -49,6 +49,9 @@ Example (every key optional)::
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
 
     [state]
+    keep_evidence_days = 400      # a date's evidence, rejects and kept entries are dropped
+                                  # this many days after it (its findings, balances,
+                                  # aggregates and worklist history stay)
     keep_entries = "evidence"     # the entries findings name (default), or "all": every
                                   # valid entry as well, a full copy of the inputs
 
@@ -107,6 +110,7 @@ class Config:
     due_hour: int = 6          # [status]: a date is due at this hour of the next day
     metrics_textfile: str | None = None   # [metrics] textfile: Prometheus text, per run
     keep_entries: str = "evidence"   # what the state keeps of the entries: KEEP_ENTRIES
+    keep_evidence_days: int = 400    # [state]: how long a date's evidence and rejects stay
     engine: str = "duckdb"     # where a date's heavy work runs: duckdb | spark
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4
@@ -266,7 +270,9 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         raise ConfigError("outputs.html must be true or false", where)
 
     state = _table(raw, "state", where)
-    _no_unknown(state, {"keep_entries"}, "state.", where)
+    _no_unknown(state, {"keep_entries", "keep_evidence_days"}, "state.", where)
+    keep_days = _whole(state.get("keep_evidence_days", 400), "state.keep_evidence_days", 1,
+                       where)
     keep_entries = state.get("keep_entries", "evidence")
     if keep_entries not in KEEP_ENTRIES:
         raise ConfigError(f"state.keep_entries must be one of {', '.join(KEEP_ENTRIES)}", where)
@@ -297,6 +303,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         due_hour=due_hour,
         metrics_textfile=_opt_str(metrics, "textfile", where, "metrics."),
         keep_entries=keep_entries,
+        keep_evidence_days=keep_days,
         engine=engine,
         spark_master=_opt_str(spark, "master", where, "spark.") or "local[2]",
         spark_shuffle_partitions=partitions,

@@ -82,6 +82,28 @@ class Run:
         return json.loads((self.out / day / "summary.json").read_text())
 
 
+def open_state(db: Path):
+    """A DuckDB connection with the whole state at `db` laid out on it, as a reader sees
+    it: every date's tables, the run log, the whole worklist and its history."""
+    from recon.config import Config
+    from recon.state import Store
+
+    store = Store(db, Config())
+    try:
+        con = store.connect()
+        store.read(con, worklist="all")
+    finally:
+        store.close()
+    return con
+
+
+def catalog(db: Path):
+    """The state's catalog, to change it as a test must (sqlite3)."""
+    import sqlite3
+
+    return sqlite3.connect(Path(db) / "catalog.sqlite", isolation_level=None)
+
+
 def _read(path: Path) -> list[dict]:
     con = duckdb.connect()
     cursor = con.execute(f"SELECT * FROM read_parquet('{path}')")

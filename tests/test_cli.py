@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import entry
+from conftest import entry, open_state
 
 from recon.cli import cli
 from recon.state import run_lock
@@ -103,7 +103,7 @@ def test_backfill_runs_dates_in_order_and_exits_with_the_worst(ledgers):
     assert run.exit_code == 1
     assert [line.split()[:2] for line in run.stdout.splitlines()] == [
         ["2026-11-01", "clean"], ["2026-11-02", "breaks"]]
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     assert con.execute("SELECT biz_date::VARCHAR, status FROM runs ORDER BY started_at, "
                        "biz_date").fetchall() == [("2026-11-01", "succeeded"),
                                                   ("2026-11-02", "succeeded")]
@@ -187,7 +187,7 @@ def test_a_broken_classification_is_caught_by_the_conservation_checks(
     assert run.exit_code == 5
     assert message in run.stderr
     assert not (ledgers.out / "2026-11-01").exists()
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     assert con.execute("SELECT status FROM runs").fetchall() == [("failed",)]
     assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
 

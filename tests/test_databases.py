@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -22,7 +21,7 @@ from fixtures import databases
 from fixtures.generate import main as generate_main
 from recon.sources.database import mysql_connection
 from tests import servers
-from tests.conftest import Ledgers, entry
+from tests.conftest import Ledgers, entry, open_state
 
 PASSWORD = servers.PASSWORD
 DAYS = ("2026-11-01", "2026-11-02")
@@ -116,7 +115,7 @@ def test_postgres_v1_against_mariadb_v2_equals_the_files(tmp_path, generated, pg
             assert ({**left["systems"][system], "files": 1} == right["systems"][system])
 
     # the run log names each source by its URL and table or query, with rows and time
-    con = duckdb.connect(str(dbs.db), read_only=True)
+    con = open_state(dbs.db)
     inputs = json.loads(con.execute("SELECT inputs FROM runs ORDER BY biz_date LIMIT 1")
                         .fetchone()[0])
     v1 = inputs["v1/entries"][0]
@@ -134,7 +133,8 @@ def test_postgres_v1_against_mariadb_v2_equals_the_files(tmp_path, generated, pg
                        "--fail-on", "never")
     assert night.exit_code == 0, night.stderr
     assert json.loads(log.read_text().splitlines()[-1])["biz_date"] == DAYS[1]
-    written = [dbs.db.read_bytes(), log.read_bytes(), night.stdout.encode(),
+    written = [*(p.read_bytes() for p in dbs.db.rglob("*") if p.is_file()), log.read_bytes(),
+               night.stdout.encode(),
                night.stderr.encode(), *(p.read_bytes() for p in dbs.out.rglob("*")
                                         if p.is_file())]
     assert not any(PASSWORD.encode() in blob for blob in written)
@@ -283,7 +283,7 @@ def test_a_connection_lost_mid_read_is_an_input_error(tmp_path, kind, pg, my, ge
     assert killer.wait(20) == 0
     assert run.exit_code == 3, run.stdout + run.stderr
     assert f"v1 {server.url()}: cannot read" in run.stderr
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     assert con.execute("SELECT count(*) FROM runs WHERE status = 'ok'").fetchone()[0] == 0
 
 

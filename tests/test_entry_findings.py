@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from conftest import entry, findings
+from conftest import entry, findings, open_state
 
 from recon.contract import ENTRY_KINDS
 
@@ -236,9 +236,8 @@ def test_severity_by_amount(ledgers, amount, severity):
 
 
 def _evidence(lg, table: str = "evidence") -> list[tuple]:
-    import duckdb
 
-    con = duckdb.connect(str(lg.db), read_only=True)
+    con = open_state(lg.db)
     try:
         return sorted(con.execute(
             f"SELECT system, account_id, serial_no, amount, copy_no, copies, source_row "

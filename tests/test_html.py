@@ -15,13 +15,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import open_state
 
 from fixtures.generate import Spec, generate
 from recon import pipeline
 from recon.config import Config
 from recon.reports.charts import is_chart
 from recon.reports.month_end import write as write_month_end
-from recon.state import connect
 from recon.views.month_end import Month, check
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -140,7 +140,7 @@ def test_report_html_is_valid_and_self_contained(reconciled):
 
 
 def test_month_end_html_is_valid_and_self_contained(reconciled, tmp_path):
-    con = connect(reconciled / "recon.duckdb", Config(), read_only=True)
+    con = open_state(reconciled / "recon.duckdb")
     try:
         result = check(con, Month(2026, 11))
     finally:

@@ -4,8 +4,7 @@ date settled."""
 
 from __future__ import annotations
 
-import duckdb
-from conftest import DAY, entry
+from conftest import DAY, catalog, entry, open_state
 
 D2 = "2026-11-02"
 
@@ -60,7 +59,7 @@ def test_a_rerun_of_an_earlier_date_does_not_reopen_what_a_later_date_settled(le
     ledgers.balances("v2", [balance("A1", "0.00", "10.00")], day=D2)
     ledgers.diff("--from", DAY, "--to", D2)
     ledgers.diff("--date", DAY)
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     statuses = con.execute("SELECT kind, status, resolved_on::VARCHAR FROM worklist "
                            "ORDER BY kind").fetchall()
     assert ("ROLLFORWARD_BREAK", "resolved", D2) in statuses
@@ -82,7 +81,7 @@ def test_accepted_findings_do_not_fail_the_run_and_acceptances_are_kept(ledgers)
     assert (summary["verdict"], summary["findings_total"], summary["accepted"]) == (
         "clean", 1, 1)
     assert "1 accepted" in run.stdout
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     notes = con.execute("SELECT note FROM worklist_events WHERE to_status = 'accepted' "
                         "ORDER BY changed_at, note").fetchall()
     assert notes == [("by alice: entity mapping agreed",), ("by bob: confirmed by finance",)]
@@ -121,7 +120,7 @@ def test_a_run_killed_between_commit_and_publication_is_published_by_the_next(le
         ledgers.entries("v1", [entry(f"{day[-2:]}1")], day=day)
         ledgers.entries("v2", [entry(f"{day[-2:]}1")], day=day)
     ledgers.diff("--date", DAY)
-    con = duckdb.connect(str(ledgers.db))
+    con = catalog(ledgers.db)
     (run_id,) = con.execute("SELECT run_id FROM runs").fetchone()
     con.execute("UPDATE runs SET published_at = NULL")
     con.close()
@@ -132,38 +131,36 @@ def test_a_run_killed_between_commit_and_publication_is_published_by_the_next(le
     ledgers.diff("--date", D2)
     assert (ledgers.out / DAY / "summary.json").exists()
     assert sorted(p.name for p in ledgers.out.iterdir()) == [DAY, D2]
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     assert con.execute("SELECT count(*) FROM runs WHERE published_at IS NULL").fetchone() == (0,)
 
 
 def test_readers_are_not_blocked_while_a_run_writes(ledgers):
-    """A run writes its working copy (<db>.run); another process reads <db>: the last
-    published state, not exit 4."""
+    """A writer holds the catalog's write lock with a change not yet committed; another
+    process reads the state: the last committed state, not an error; after the commit,
+    the new one."""
     import subprocess
     import sys
-
-    from recon.config import Config
-    from recon.state import WorkingCopy
 
     ledgers.entries("v1", [entry("001"), entry("002")])
     ledgers.entries("v2", [entry("001")])
     ledgers.diff()
-    writing = WorkingCopy(ledgers.db, Config())
+    writing = catalog(ledgers.db)
     try:
-        writing.con.execute("DELETE FROM worklist")          # not published
+        writing.execute("BEGIN IMMEDIATE")
+        writing.execute("DELETE FROM worklist")                # not committed
         listed = subprocess.run(
             [sys.executable, "-m", "recon", "worklist", "--db", str(ledgers.db),
              "--format", "csv"], capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0, listed.stderr
         assert "MISSING_IN_V2" in listed.stdout
-        writing.publish()
+        writing.execute("COMMIT")
         listed = subprocess.run(
             [sys.executable, "-m", "recon", "worklist", "--db", str(ledgers.db)],
             capture_output=True, text=True, timeout=60)
         assert listed.stdout == "no worklist items match\n"
     finally:
         writing.close()
-    assert not ledgers.db.with_name("recon.duckdb.run").exists()
 
 
 def test_an_account_on_one_side_only_shows_its_whole_difference_unexplained(ledgers):
@@ -185,23 +182,3 @@ def test_an_account_on_one_side_only_shows_its_whole_difference_unexplained(ledg
     report = (run.out / DAY / "report.md").read_text()
     assert "| A1 | CNY | 2 | 100.00 | — | -100.00 |  | 0.00 | -100.00 (no v2 balance row) |" \
         in report
-
-
-def test_an_acceptance_after_a_killed_run_is_not_lost(ledgers):
-    """A run killed after its commit left <db>.run, newer than <db>. Accepting goes
-    through it too, so the next run neither loses the acceptance nor the killed run."""
-    import shutil
-
-    ledgers.entries("v1", [entry("001"), entry("002")])
-    ledgers.entries("v2", [entry("001")])
-    ledgers.diff()
-    shutil.copyfile(ledgers.db, ledgers.db.with_name("recon.duckdb.run"))   # as if killed
-    (item,) = [r for r in ledgers.diff().worklist() if r["kind"] == "MISSING_IN_V2"]
-    shutil.copyfile(ledgers.db, ledgers.db.with_name("recon.duckdb.run"))
-    run = ledgers.invoke("worklist", "--db", str(ledgers.db), "accept", item["item_id"],
-                         "--reason", "known")
-    assert run.exit_code == 0, run.stderr
-    assert not ledgers.db.with_name("recon.duckdb.run").exists()
-    rerun = ledgers.diff()
-    statuses = {r["kind"]: r["status"] for r in rerun.worklist()}
-    assert statuses["MISSING_IN_V2"] == "accepted"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import DAY, entry, write_rows
+from conftest import DAY, entry, open_state, write_rows
 
 from recon.contract import ENTRY_COLUMNS
 
@@ -167,7 +166,7 @@ def test_unreadable_file_is_an_input_error_and_no_run_is_recorded(ledgers):
     run = ledgers.diff()
     assert run.exit_code == 3
     assert "part-1.parquet: cannot read parquet file" in run.stderr
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     assert con.execute("SELECT status, exit_code FROM runs").fetchall() == [("failed", 3)]
     assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
@@ -195,7 +194,7 @@ def test_a_partition_mixing_csv_and_parquet_names_each_rows_file(ledgers):
     run = ledgers.diff()
     assert run.exit_code == 1
     assert run.summary()["systems"]["v1"]["rows_read"] == 6
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     kept = con.execute(
         "SELECT serial_no, source_file, source_row FROM evidence WHERE system = 'v1' "
         "AND serial_no IN ('002', '006') ORDER BY serial_no").fetchall()

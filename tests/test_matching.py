@@ -3,9 +3,8 @@ postings that land on both sides of a cut-off (timing differences) across dates.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
-from conftest import entry
+from conftest import entry, open_state
 
 D1, D2 = "2026-11-30", "2026-12-01"    # the window crosses a month end
 
@@ -16,7 +15,7 @@ def rows(run, day, kinds=None):
 
 
 def state(ledgers, query, params=None):
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     try:
         return con.execute(query, params or []).fetchall()
     finally:

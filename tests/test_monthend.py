@@ -17,15 +17,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import Ledgers, entry
+from conftest import Ledgers, entry, open_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
-from recon import pipeline
+from recon import pipeline, queries
 from recon.cli import cli
 from recon.config import Config
-from recon.state import connect
+from recon.state import Store
 
 FEB = [date(2026, 2, 1) + timedelta(days=k) for k in range(28)]
 GAP = date(2026, 2, 14)
@@ -72,7 +72,7 @@ def kept(february, tmp_path_factory) -> Path:
 def complete(february, tmp_path) -> Path:
     """A copy of February's state database with the 14th reconciled too."""
     db = tmp_path / "recon.duckdb"
-    shutil.copy(february / "gap.duckdb", db)
+    shutil.copytree(february / "gap.duckdb", db)
     reconcile(february / "data", db, tmp_path / "out", [GAP])
     return db
 
@@ -112,7 +112,7 @@ def test_flows_count_every_loaded_entry_of_the_month(complete, kept, tmp_path):
     and those are the entries a keep_entries = "all" database holds."""
 
     def loaded(db: Path) -> dict[str, int]:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_state(db)
         runs = con.execute("SELECT counts FROM runs WHERE status = 'succeeded'").fetchall()
         con.close()
         return {system: sum(json.loads(counts)["systems"][system]["rows_loaded"]
@@ -122,7 +122,7 @@ def test_flows_count_every_loaded_entry_of_the_month(complete, kept, tmp_path):
     month = loaded(complete)
     assert sum(f["v1_count"] for f in summary["flows"]) == month["v1"] == 28 * 120
     assert sum(f["v2_count"] for f in summary["flows"]) == month["v2"]
-    stored = dict(duckdb.connect(str(kept), read_only=True).execute(
+    stored = dict(open_state(kept).execute(
         "SELECT system, count(*) FROM entries GROUP BY 1").fetchall())
     assert stored == loaded(kept) and stored["v1"] == len(KEPT) * 120
 
@@ -130,10 +130,10 @@ def test_flows_count_every_loaded_entry_of_the_month(complete, kept, tmp_path):
 def test_the_state_keeps_no_clean_entry_unless_asked(complete, kept):
     """A clean month leaves no evidence and, by default, no entries: the sources are
     their record. keep_entries = "all" keeps each of them once, with its file and row."""
-    con = duckdb.connect(str(complete), read_only=True)
+    con = open_state(complete)
     assert con.execute("SELECT count(*) FROM entries").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
-    con = duckdb.connect(str(kept), read_only=True)
+    con = open_state(kept)
     assert con.execute("SELECT count(*) FROM evidence").fetchone() == (0,)
     assert con.execute(
         "SELECT count(*), count(DISTINCT (biz_date, system, source_file, source_row)), "
@@ -212,36 +212,46 @@ def test_the_spreadsheet_has_a_sheet_per_section_with_numeric_amounts(complete, 
 
 
 def test_month_end_needs_no_raw_entries(kept, tmp_path):
-    """The check reads the stored daily aggregates: emptying the entries and the
-    evidence does not change its flows or active accounts."""
+    """The check reads the stored daily aggregates: dropping the entries, evidence and
+    rejects of every date (as retention does) does not change its flows or active
+    accounts."""
     db = tmp_path / "kept.duckdb"
-    shutil.copy(kept, db)
+    shutil.copytree(kept, db)
     _, before = month_end(db, tmp_path / "before")
     assert before["flows"]
-    con = duckdb.connect(str(db))
-    con.execute("DELETE FROM entries")
-    con.execute("DELETE FROM evidence")
-    con.close()
+    store = Store(db, Config(), write=True)
+    assert store.retain(date(2026, 3, 1), days=1) == len(KEPT)
+    store.close()
+    assert not list(db.rglob("entries.parquet")) and not list(db.rglob("evidence.parquet"))
     _, after = month_end(db, tmp_path / "after")
     assert after["flows"] == before["flows"]
     assert after["active_accounts"] == before["active_accounts"]
     assert after["closing_balances"] == before["closing_balances"]
 
 
-def test_an_old_database_is_migrated_with_its_aggregates_backfilled(kept, tmp_path):
-    """A schema 1 database (every entry stored, no aggregates) is brought up to date:
-    its aggregates are computed from its entries."""
-    db = tmp_path / "kept.duckdb"
-    shutil.copy(kept, db)
-    _, before = month_end(db, tmp_path / "before")
-    con = duckdb.connect(str(db))
-    con.execute("DROP TABLE daily_flows")
-    con.execute("DROP TABLE daily_accounts")
-    con.execute("DROP TABLE evidence")
-    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    con.close()
-    connect(db, Config()).close()        # a write command migrates
-    _, after = month_end(db, tmp_path / "after")
+def test_an_old_single_file_state_is_converted_with_its_aggregates_backfilled(kept,
+                                                                            tmp_path):
+    """A schema 1 state file (every entry stored, no aggregates, no evidence) is brought
+    up to date on first use: its aggregates are computed from its entries, and the file
+    is kept beside the new state."""
+    _, before = month_end(kept, tmp_path / "before")
+    db = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(db))
+    for statement in queries.statements("legacy/schema_v1"):
+        old.execute(statement)
+    old.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    now = open_state(kept)
+    for table in ("runs", "entries", "balances", "findings", "worklist", "rejects"):
+        columns = [name for (name,) in old.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+            [table]).fetchall()]
+        rows = now.sql(f"SELECT {', '.join(columns)} FROM {table}").to_arrow_table()
+        old.register("rows", rows)
+        old.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
+        old.unregister("rows")
+    old.close()
+    _, after = month_end(db, tmp_path / "after")       # a command that writes converts
+    assert db.is_dir() and (tmp_path / "old.duckdb.schema1.bak").is_file()
     assert after["flows"] == before["flows"]
     assert after["active_accounts"] == before["active_accounts"]
 
@@ -385,7 +395,7 @@ def test_an_account_takes_the_entity_of_its_latest_entry(tmp_path_factory, rows,
     ledgers.entries("v2", shuffled[:split], name="part-0")
     ledgers.entries("v2", shuffled[split:], name="part-1")
     ledgers.diff("--fail-on", "never")
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     got = {(s, a): (le, n, net) for s, a, le, n, net in con.execute(
         "SELECT system, account_id, legal_entity, entries, net FROM daily_accounts").fetchall()}
     con.close()

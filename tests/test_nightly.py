@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 from click.testing import CliRunner
-from conftest import Ledgers, entry
+from conftest import Ledgers, entry, open_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
 from jobs.nightly import main as nightly_main
 from recon.ops.schedule import plan, skipped
-from recon.state import SCHEMA_VERSION
+from recon.state.schema import STATE_FORMAT
 
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def statuses(run) -> dict:
 
 
 def db_rows(ledgers, query, params=()):
-    con = duckdb.connect(str(ledgers.db), read_only=True)
+    con = open_state(ledgers.db)
     try:
         return con.execute(query, list(params)).fetchall()
     finally:
@@ -167,7 +167,7 @@ def test_killed_run_leaves_state_before_or_after_and_rerun_equals_clean_run(tmp_
             f"'{out}/2026-11-01/worklist.parquet') ORDER BY item_id").fetchall()
 
     expected = worklist(clean_out)
-    expected_evidence = duckdb.connect(str(clean_db), read_only=True).execute(
+    expected_evidence = open_state(clean_db).execute(
         "SELECT count(*) FROM evidence").fetchone()[0]
     assert expected_evidence > 0
     interrupted = 0
@@ -179,7 +179,7 @@ def test_killed_run_leaves_state_before_or_after_and_rerun_equals_clean_run(tmp_
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if db.exists():
-            con = duckdb.connect(str(db), read_only=True)
+            con = open_state(db)
             n = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
             done = con.execute("SELECT count(*) FROM runs WHERE status = 'succeeded'"
                                ).fetchone()[0]
@@ -310,7 +310,7 @@ def test_any_sequence_of_reruns_and_repairs_keeps_one_item_per_finding(tmp_path_
         lg.entries("v2", GOOD[:1] if broken else GOOD, day=day)
         assert lg.diff(day=day).exit_code in (0, 1)
         latest[day] = broken
-    con = duckdb.connect(str(lg.db), read_only=True)
+    con = open_state(lg.db)
     assert con.execute("SELECT count(*) - count(DISTINCT item_id) FROM worklist"
                        ).fetchone() == (0,)
     for day, broken in latest.items():
@@ -327,10 +327,10 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.entries("v1", GOOD)
     ledgers.entries("v2", GOOD)
     ledgers.diff()
-    assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'schema_version'") == [
-        (str(SCHEMA_VERSION),)]
-    assert SCHEMA_VERSION == 5      # 2: daily aggregates; 3: evidence; 4: timing matches;
-    #                                 5: pair_no in the evidence
+    assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'state_format'") == [
+        (str(STATE_FORMAT),)]
+    assert STATE_FORMAT == 6    # 2: daily aggregates; 3: evidence; 4: timing matches;
+    #                             5: pair_no in the evidence; 6: a folder, catalog + files
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])

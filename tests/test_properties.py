@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import open_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,7 +136,7 @@ def test_rerun_gives_identical_outputs(workdir, spec):
         f"SELECT DISTINCT status FROM read_parquet('{again}/worklist.parquet')").fetchall()
     assert set(statuses) <= {("open",)}
     assert (again / "rejects.parquet").read_bytes() == before["rejects.parquet"]
-    con = duckdb.connect(str(root / "run.duckdb"), read_only=True)
+    con = open_state(root / "run.duckdb")
     assert con.execute("SELECT count(*) - count(DISTINCT item_id) FROM worklist").fetchone() == (0,)
     assert con.execute("SELECT count(DISTINCT biz_date) FROM evidence").fetchone()[0] <= 1
     shutil.rmtree(root)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import open_state
 
 from fixtures.generate import Spec, generate
 from recon import pipeline
@@ -50,7 +51,7 @@ def summary(root: Path, day: date) -> dict:
 
 
 def state(root: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(root / "recon.duckdb"), read_only=True)
+    con = open_state(root / "recon.duckdb")
     try:
         return con.execute(query).fetchall()
     finally:

@@ -13,7 +13,7 @@ from conftest import entry
 
 from recon.pipeline.stages import LiveProgress, Stages
 
-STAGES = ("load v1", "load v2", "match", "classify", "store", "worklist", "audit", "summarize",
+STAGES = ("load v1", "load v2", "match", "classify", "worklist", "audit", "summarize",
           "outputs", "commit",
           "publish")
 REPO = Path(__file__).resolve().parent.parent

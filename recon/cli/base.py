@@ -79,8 +79,8 @@ def cli(debug: bool) -> None:
 
 
 db_option = click.option(
-    "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-    help="The state database (DuckDB file).",
+    "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(),
+    help="The state (a folder: its catalog and each date's files).",
 )
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False),

@@ -100,7 +100,7 @@ def worklist(ctx, statuses, every, kinds, severities, fix_side, account_id, on_d
 @click.option("--reason", required=True, help="Why the finding is waived (kept with the item).")
 @click.option("--by", "by", default=None,
               help="Who accepts it (default: the OS user running the command).")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+@click.option("--db", "db_path", default=None, type=click.Path(),
               help="The state database (here or before `accept`; default recon.duckdb).")
 @click.pass_context
 def accept(ctx, item_id, reason, by, db_path) -> None:

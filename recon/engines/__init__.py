@@ -42,8 +42,7 @@ class Engine(Protocol):
     latest_entity: str
 
     def begin(self, biz_date: date) -> None:
-        """Start a date: nothing of the previous date's temp tables and views is left,
-        and the STAGED_TABLES are there, empty."""
+        """Start a date: nothing of the previous date's temp tables and views is left."""
 
     def partition_files(self, location: Location, dataset: str, biz_date: date,
                         system: str) -> tuple[SourceFile, ...]:

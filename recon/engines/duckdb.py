@@ -12,7 +12,6 @@ import duckdb
 
 from recon import queries
 from recon.config import Config
-from recon.engines import STAGED_TABLES
 from recon.errors import InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, csvfile, database
 from recon.sources.files import partition_files
@@ -47,9 +46,6 @@ class DuckDBEngine:
         the queries read the sources and write temp tables only."""
         self._drop_created()
         self._snapshots.clear()
-        for staged, table in STAGED_TABLES.items():
-            self.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS "
-                         f"SELECT * FROM {table} LIMIT 0", {})
 
     # -- reading inputs ---------------------------------------------------------------
 

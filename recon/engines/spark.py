@@ -23,6 +23,7 @@ from recon.errors import ConfigError, InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, Table, csvfile
 from recon.sources.files import partition_files
 from recon.sources.metastore import table_source
+from recon.state.schema import TABLES, empty
 
 # csvfile.LINE for Java's regex engine, whose * over an alternation recurses once per
 # repetition (a long line overflows the stack): possessive quantifiers instead.
@@ -266,7 +267,7 @@ class SparkEngine:
                     self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {rows}")
                     continue
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                                 f"SELECT * FROM {STAGED_TABLES[table]} LIMIT 0")
+                                 + empty(TABLES[STAGED_TABLES[table]]))
                 if rows is not None:
                     self.con.execute(f"INSERT INTO {table} BY NAME {rows}")
             finally:

@@ -141,10 +141,10 @@ def write(config, current: Status) -> None:
         write_textfile(Path(config.metrics_textfile), render(current))
 
 
-def refresh(con, config, db_path: Path) -> None:
-    """Rewrite `[metrics] textfile` from the state `con` holds, if the config names one
+def refresh(db_path: Path, config) -> None:
+    """Rewrite `[metrics] textfile` from the state at `db_path`, if the config names one
     (the status is read only then: a run without metrics does not pay for it)."""
-    from recon.ops.status import status as read_status
+    from recon.ops.status import current
 
     if config.metrics_textfile:
-        write(config, read_status(con, Path(db_path), config))
+        write(config, current(Path(db_path), config))

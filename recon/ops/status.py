@@ -23,9 +23,7 @@ hour it should be done by.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +32,8 @@ from pathlib import Path
 from recon.config import Config
 from recon.dates import SHANGHAI
 from recon.money import plain
-from recon.views import month_end as monthend
+from recon.state import lock_held, reading
+from recon.state.store import NO_DATES, Store
 from recon.views.month_end import Month
 from recon.views.worklist import in_transit
 
@@ -132,6 +131,19 @@ class Status:
         }
 
 
+def current(db_path: Path, config: Config, now: datetime | None = None) -> Status:
+    """The status of the state at `db_path` (see `status`), read from the catalog and
+    the latest date's files only."""
+    store = Store(db_path, config)
+    try:
+        last = store.last_success()
+    finally:
+        store.close()
+    span = (last, last) if last else NO_DATES
+    with reading(db_path, config, *span) as con:
+        return status(con, db_path, config, now)
+
+
 def status(con, db_path: Path, config: Config, now: datetime | None = None) -> Status:
     """The status of the state database `con` (opened from `db_path`), by `config`'s
     [status] due_hour and timing window."""
@@ -184,25 +196,7 @@ def status(con, db_path: Path, config: Config, now: datetime | None = None) -> S
                   open_by_severity=dict(sorted(by_severity.items())),
                   open_by_kind=dict(sorted(by_kind.items())), in_transit=transit,
                   unexplained=unexplained, findings=findings, rows=rows,
-                  month_end=_month_end(con, due, done, window))
-
-
-def lock_held(db_path: Path) -> bool:
-    """Whether a run holds `<db>.lock` now (recon/state.py's run_lock). Never creates
-    the file; a shared-lock probe that is released at once."""
-    try:
-        fd = os.open(f"{db_path}.lock", os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+                  month_end=_month_end(con, due, done))
 
 
 def _runs(con, running_now: bool) -> list[Run]:
@@ -228,16 +222,25 @@ def _summary(successes: list[Run], biz_date: date) -> dict:
     return [r for r in successes if r.biz_date == biz_date][-1].summary
 
 
-def _month_end(con, due: date, done: set[date], window: int) -> dict | None:
-    """The month-end check of the month before the due date's, when any of its dates
-    was reconciled."""
+def _month_end(con, due: date, done: set[date]) -> dict | None:
+    """The month-end check of the month before the due date's, as it was last made
+    (`recon month-end`, or the nightly job after the month's last date), when any of the
+    month's dates was reconciled. A month not checked since its dates last ran is NOT
+    CHECKED: the check reads the whole month, which status does not do every ten
+    minutes."""
     before = due.replace(day=1) - timedelta(days=1)
     month = Month(before.year, before.month)
     if not any(month.first <= d <= month.last for d in done):
         return None
-    check = monthend.check(con, month, window)
-    return {"month": str(check.month), "verdict": check.verdict,
-            "reasons": list(check.reasons)}
+    check = con.execute(
+        "SELECT verdict, reasons FROM month_end WHERE month = $m AND checked_at >= ("
+        "  SELECT max(finished_at) FROM runs WHERE status = 'succeeded' "
+        "  AND biz_date BETWEEN $first AND $last)",
+        {"m": str(month), "first": month.first, "last": month.last}).fetchone()
+    if check is None:
+        return {"month": str(month), "verdict": "NOT CHECKED",
+                "reasons": [f"run recon month-end --month {month}"]}
+    return {"month": str(month), "verdict": check[0], "reasons": json.loads(check[1])}
 
 
 def _iso(moment: datetime | None) -> str | None:

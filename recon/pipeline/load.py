@@ -30,7 +30,6 @@ FILE_STRIDE = 1 << 32  # entry_id = file_index * FILE_STRIDE + source_row
 def run(r: DateRun) -> None:
     """Open and check both systems' entries and balances of the date; the compared
     fields are those both systems have."""
-    r.engine.begin(r.biz_date)
     for system in SYSTEMS:
         with r.stages.stage(f"load {system}") as stage:
             r.scans[system] = scan_entries(

@@ -20,9 +20,19 @@ from recon.pipeline.summarize import date_page
 from recon.reports import markdown
 from recon.reports.folders import publish, writing
 from recon.result import DateResult
+from recon.state.store import RUN_PUBLISHED
 from recon.views.page import DatePage
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# The latest successful run of each date whose outputs (to :out_dir) were not published:
+# a run killed between its commit and the publication of its folder (SQLite).
+UNPUBLISHED = """
+SELECT run_id, biz_date FROM (
+    SELECT run_id, biz_date, published_at, out_dir,
+           row_number() OVER (PARTITION BY biz_date, out_dir ORDER BY started_at DESC)
+               AS latest
+    FROM runs WHERE status = 'succeeded' AND out_dir IS NOT NULL)
+WHERE latest = 1 AND published_at IS NULL AND out_dir = :out_dir"""
 
 
 def run(r: DateRun) -> None:
@@ -67,7 +77,7 @@ def _write_files(con, result: DateResult, page: DatePage | None, staging: Path) 
         (staging / "report.html").write_text(html.render_date(page), encoding="utf-8")
 
 
-def recover(con, out_dir: Path) -> None:
+def recover(store, out_dir: Path) -> None:
     """What a killed run left in `out_dir`, settled by the next run (which holds the
     lock, so no other run is writing there): the staged folder of a run that committed
     but was not published is published now; the staging and set-aside folders of runs
@@ -75,12 +85,11 @@ def recover(con, out_dir: Path) -> None:
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         return
-    pending = queries.run(con, "state/runs_unpublished", {"out_dir": str(out_dir)})
-    for run_id, biz_date in pending.fetchall():
-        staging = out_dir / f".{biz_date.isoformat()}.{run_id}.tmp"
+    for run_id, biz_date in store.catalog.rows(UNPUBLISHED, {"out_dir": str(out_dir)}):
+        staging = out_dir / f".{biz_date}.{run_id}.tmp"
         if staging.is_dir():   # else its files are gone: it stays unpublished, on record
-            publish(staging, out_dir / biz_date.isoformat())
-            queries.run(con, "state/run_published", {"run_id": run_id, "now": utcnow()})
+            publish(staging, out_dir / biz_date)
+            store.record(RUN_PUBLISHED, {"run_id": run_id, "now": utcnow()})
     with writing(out_dir):
         for leftover in out_dir.iterdir():
             if leftover.is_dir() and leftover.name.startswith(".") and (

@@ -54,6 +54,8 @@ class DateRun:
     skipped: tuple[str, ...] = ()
     counts: object = None
     beyond: dict[str, int] = field(default_factory=dict)
+    store: object = None       # recon/state/store.py's Store: the state the run writes
+    fingerprint: str | None = None   # of its inputs and settings (pipeline/unchanged.py)
     resolved: int = 0
     systems: dict[str, SystemCounts] = field(default_factory=dict)
     result: DateResult | None = None

@@ -10,6 +10,7 @@ summary.json, report.md and the spreadsheet are rendered from it (monthend_outpu
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -338,3 +339,15 @@ def _some(values, shown: int = SHOWN_IN_REASONS) -> str:
     text = ", ".join(values[:shown])
     return text + (f" and {len(values) - shown} more" if len(values) > shown else "")
 
+
+
+def record(store, result: MonthEnd, now: datetime) -> None:
+    """Keep the check's verdict and reasons in the catalog (what `recon status` and the
+    metrics say of the month)."""
+    with store.catalog.transaction() as catalog:
+        catalog.execute("INSERT INTO month_end (month, verdict, reasons, checked_at) "
+                        "VALUES (:m, :v, :r, :t) ON CONFLICT (month) DO UPDATE SET "
+                        "verdict = excluded.verdict, reasons = excluded.reasons, "
+                        "checked_at = excluded.checked_at",
+                        {"m": str(result.month), "v": result.verdict,
+                         "r": json.dumps(list(result.reasons), ensure_ascii=False), "t": now})

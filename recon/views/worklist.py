@@ -106,37 +106,30 @@ def ageing(con, as_of: date) -> tuple[tuple[str, int], ...]:
     return tuple((bucket, counts.get(bucket, 0)) for bucket in AGEING_BUCKETS)
 
 
-def accept(con, item_id: str, reason: str, by: str, now: datetime) -> dict:
-    """Waive one item: status accepted, with who, why, when and the impact accepted.
-    If a later run finds its amount_impact or residual changed, it reopens."""
+def accept(catalog, item_id: str, reason: str, by: str, now: datetime) -> dict:
+    """Waive one item in the catalog (recon/state/catalog.py): status accepted, with who,
+    why, when and the impact accepted, and the change kept in its history. If a later
+    run finds its amount_impact or residual changed, it reopens."""
     if not reason.strip():
         raise UsageError("--reason must say why the finding is accepted")
-    row = con.execute("SELECT status, amount_impact FROM worklist WHERE item_id = ?",
-                      [item_id]).fetchone()
-    if row is None:
-        raise NotFound(f"no worklist item {item_id}")
-    status, impact = row
-    if status == "resolved":
-        raise UsageError(f"item {item_id} is resolved: there is nothing to accept")
-    con.execute("BEGIN")
-    try:
-        con.execute(
-            "UPDATE worklist SET status = 'accepted', accepted_by = ?, accepted_reason = ?, "
-            "accepted_at = ?, accepted_impact = amount_impact, updated_at = ? "
-            "WHERE item_id = ?",
-            [by, reason, now, now, item_id],
-        )
-        con.execute(
+    with catalog.transaction():
+        row = catalog.rows("SELECT status, amount_impact FROM worklist WHERE item_id = :id",
+                           {"id": item_id})
+        if not row:
+            raise NotFound(f"no worklist item {item_id}")
+        status, impact = row[0]
+        if status == "resolved":
+            raise UsageError(f"item {item_id} is resolved: there is nothing to accept")
+        catalog.execute(
+            "UPDATE worklist SET status = 'accepted', accepted_by = :by, accepted_reason = "
+            ":why, accepted_at = :now, accepted_impact = amount_impact, updated_at = :now "
+            "WHERE item_id = :id", {"by": by, "why": reason, "now": now, "id": item_id})
+        catalog.execute(
             "INSERT INTO worklist_events (item_id, changed_at, run_id, biz_date, from_status, "
-            "to_status, note) VALUES (?, ?, NULL, NULL, ?, 'accepted', ?)",
-            [item_id, now, status, f"by {by}: {reason}"],
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            "to_status, note) VALUES (:id, :now, NULL, NULL, :status, 'accepted', :note)",
+            {"id": item_id, "now": now, "status": status, "note": f"by {by}: {reason}"})
     return {"item_id": item_id, "from_status": status, "status": "accepted",
-            "amount_impact": impact, "accepted_by": by, "reason": reason}
+            "amount_impact": Decimal(impact), "accepted_by": by, "reason": reason}
 
 
 def in_transit(con, as_of: date, window: int) -> tuple[tuple[str, int, Decimal], ...]:

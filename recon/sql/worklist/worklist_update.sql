@@ -120,7 +120,7 @@ WHERE f.biz_date = $d;
 -- of an earlier date leaves alone (an account item last seen on a later date, found
 -- again by a backfill of the dates before it).
 UPDATE worklist AS w
-SET first_seen = $d
+SET first_seen = $d, last_run_id = $run_id, updated_at = $now
 FROM findings AS f
 WHERE f.biz_date = $d AND f.item_id = w.item_id AND w.first_seen > $d;
 

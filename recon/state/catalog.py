@@ -1,0 +1,165 @@
+"""The catalog: the small, transactional part of the state, in SQLite (docs/state.md).
+
+SQLite in WAL mode, because it does what this part needs and DuckDB's own files do not:
+a reader in another process is never blocked by a writer (it reads the last committed
+snapshot), a write changes rows in place (the worklist's few changed items, not a copy of
+the whole), and a transaction commits whole or not at all, whatever kills the process.
+recon talks to it through ADBC (adbc-driver-sqlite): rows come back as Arrow tables,
+which DuckDB reads without a copy, and go in the same way.
+
+One writer at a time (the run lock); every read in one snapshot (`snapshot`). Tables and
+types: recon/state/schema.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+
+from recon.state.schema import CATALOG_TABLES, TABLES, Table, sqlite_type, typed
+
+# SQLite's type of a query column is taken from the first batch of rows: one batch for
+# the whole result, so that a column whose first rows are NULL keeps its type
+ONE_BATCH = "1000000000"
+BUSY_MS = 30_000   # a writer waits this long for another writer's commit to end
+
+
+class Catalog:
+    def __init__(self, path: Path, *, read_only: bool = False):
+        import adbc_driver_sqlite.dbapi as sqlite
+
+        self.path = Path(path)
+        uri = (f"file:{self.path}?mode=ro" if read_only else str(self.path))
+        self._conn = sqlite.connect(uri, autocommit=True)
+        self._cur = self._conn.cursor()
+        self._cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": ONE_BATCH})
+        self.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._cur.close()
+        with contextlib.suppress(Exception):
+            self._conn.close()
+
+    # -- statements ---------------------------------------------------------------------
+
+    def execute(self, sql: str, params: dict | Sequence = ()) -> None:
+        text, values = _bound(sql, params)
+        self._cur.execute(text, values or None)
+
+    def rows(self, sql: str, params: dict | Sequence = ()) -> list[tuple]:
+        self.execute(sql, params)
+        return self._cur.fetchall()
+
+    def arrow(self, sql: str, params: dict | Sequence = ()) -> pa.Table:
+        self.execute(sql, params)
+        return self._cur.fetch_arrow_table()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Catalog]:
+        """A write transaction (BEGIN IMMEDIATE: the write lock at once), committed at
+        the end, rolled back on any error."""
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Catalog]:
+        """A read transaction: every read inside sees one committed state."""
+        self.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(Exception):
+                self.execute("COMMIT")
+
+    # -- between the catalog and DuckDB -------------------------------------------------
+
+    def pull(self, con, table: str, where: str = "", params: dict | Sequence = (),
+             as_name: str | None = None) -> None:
+        """The catalog table's rows (`where` filters them, in SQLite) as the DuckDB temp
+        table `as_name` (default: the table's name), with its declared types."""
+        spec = TABLES[table]
+        rows = self.arrow(f"SELECT {_names(spec)} FROM {table} {where}", params)
+        con.register("catalog_rows", rows)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {as_name or table} AS "
+                        + typed(spec, "catalog_rows"))
+        finally:
+            con.unregister("catalog_rows")
+
+    def write(self, con, table: str, source: str, *, upsert: bool = False) -> int:
+        """Add the rows of the DuckDB relation `source` (the table's columns, by name) to
+        the catalog table; with `upsert`, a row whose key is there replaces it. Inside
+        the caller's transaction. Returns the rows written."""
+        spec = TABLES[table]
+        columns = ", ".join(
+            f'CAST("{n}" AS VARCHAR) AS "{n}"' if sqlite_type(k) == "TEXT" else f'"{n}"'
+            for n, k in spec.columns)
+        con.complete()   # a relation cannot start while an earlier execute() is unfinished
+        rows = con.sql(f"SELECT {columns} FROM {source}").to_arrow_table()
+        if rows.num_rows == 0:
+            return 0
+        self._cur.adbc_ingest("catalog_incoming", rows, mode="replace", temporary=True)
+        conflict = ""
+        if upsert:
+            updates = ", ".join(f"{n} = excluded.{n}" for n in spec.names if n not in spec.key)
+            conflict = f" ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {updates}"
+        self.execute(f"INSERT INTO {table} ({_names(spec)}) SELECT {_names(spec)} "
+                     f"FROM temp.catalog_incoming WHERE true{conflict}")
+        self.execute("DROP TABLE temp.catalog_incoming")
+        return rows.num_rows
+
+    # -- the schema ----------------------------------------------------------------------
+
+    def create(self) -> None:
+        """The catalog's tables and indexes, where missing, in WAL mode."""
+        self.execute("PRAGMA journal_mode = WAL")
+        with self.transaction():
+            for spec in CATALOG_TABLES:
+                columns = ", ".join(f"{n} {sqlite_type(k)}" for n, k in spec.columns)
+                key = f", PRIMARY KEY ({', '.join(spec.key)})" if spec.key else ""
+                self.execute(f"CREATE TABLE IF NOT EXISTS {spec.name} ({columns}{key})")
+                for index in spec.indexes:
+                    name = f"{spec.name}_{'_'.join(index)}"
+                    self.execute(f"CREATE INDEX IF NOT EXISTS {name} "
+                                 f"ON {spec.name} ({', '.join(index)})")
+
+    def meta(self, key: str) -> str | None:
+        found = self.rows("SELECT value FROM meta WHERE key = :key", {"key": key})
+        return found[0][0] if found else None
+
+
+def _names(table: Table) -> str:
+    return ", ".join(table.names)
+
+
+def _bound(sql: str, params: dict | Sequence) -> tuple[str, list]:
+    """`:name` parameters as SQLite's positional ones, and every value as SQLite keeps
+    it: dates, times and money as their exact text."""
+    if isinstance(params, dict):
+        names = re.findall(r"(?<!:):([a-z_][a-z0-9_]*)", sql)
+        values = [params[n] for n in names]
+        sql = re.sub(r"(?<!:):([a-z_][a-z0-9_]*)", "?", sql)
+    else:
+        values = list(params)
+    return sql, [_value(v) for v in values]
+
+
+def _value(value):
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
