@@ -174,19 +174,21 @@ class State:
     def diff(self, dates: date | str | Iterable[date | str], *,
              v1: str | Path | None = None, v2: str | Path | None = None,
              out: str | Path = "out", command: str = "diff", fail_on: str = "any",
-             progress: LiveProgress | None = None,
+             force: bool = False, progress: LiveProgress | None = None,
              on_result: Callable[[DateResult], None] | None = None,
              on_stages: Callable[[DateResult, Stages], None] | None = None
              ) -> list[DateResult]:
         """Reconcile one date or several, in order, under the run lock; the first error
-        stops (the dates before it stay committed) and is raised."""
+        stops (the dates before it stay committed) and is raised. A date whose inputs
+        and settings did not change since its last successful run is not recomputed
+        (an `Unchanged` in the list; recon/pipeline/unchanged.py) unless `force`."""
         days = [as_date(dates)] if isinstance(dates, date | str) else [
             as_date(d) for d in dates]
         request = pipeline.DiffRequest(
             v1_dir=Path(v1) if v1 is not None else None,
             v2_dir=Path(v2) if v2 is not None else None,
             out_dir=Path(out), db_path=self.db_path, config=self.config, command=command,
-            fail_on=fail_on)
+            fail_on=fail_on, force=force)
         return pipeline.diff(request, days, progress=progress, on_result=on_result,
                              on_stages=on_stages,
                              on_state=lambda: metrics.refresh(self.db_path, self.config))
@@ -208,7 +210,8 @@ class State:
 
     def nightly(self, dates: list[date], *, v1: str | Path, v2: str | Path,
                 out: str | Path, log: Callable[[str], None], fail_on: str = "any",
-                progress: LiveProgress | None = None, month_end: bool = True) -> int:
+                progress: LiveProgress | None = None, month_end: bool = True,
+                force: bool = False) -> int:
         """Run `dates` in order, one JSON line per date to `log`; return the worst exit
         code. The first error stops the run (its date is logged as failed) and is
         raised. A date that is the last of its month is followed by that month's
@@ -219,7 +222,7 @@ class State:
             t0 = time.perf_counter()
             try:
                 (result,) = self.diff(biz_date, v1=v1, v2=v2, out=out, command="nightly",
-                                      fail_on=fail_on, progress=progress)
+                                      fail_on=fail_on, force=force, progress=progress)
             except ReconError as exc:
                 log(json.dumps({"biz_date": biz_date.isoformat(), "status": "failed",
                                 "exit_code": exc.exit_code, "message": exc.one_line(),

@@ -46,10 +46,11 @@ specs = st.builds(
 )
 
 
-def reconcile(root: Path, v1: Path, v2: Path, tag: str = "run") -> Path:
+def reconcile(root: Path, v1: Path, v2: Path, tag: str = "run", force: bool = False) -> Path:
     out = root / f"out-{tag}"
     request = pipeline.DiffRequest(v1_dir=v1, v2_dir=v2, out_dir=out,
-                               db_path=root / f"{tag}.duckdb", config=Config(html=False))
+                                   db_path=root / f"{tag}.duckdb", config=Config(html=False),
+                                   force=force)
     pipeline.diff(request, [START])
     return out / START.isoformat()
 
@@ -127,7 +128,7 @@ def test_rerun_gives_identical_outputs(workdir, spec):
     first_rows = duckdb.connect().execute(
         f"SELECT * EXCLUDE (status, run_id) FROM read_parquet('{first}/worklist.parquet') "
         f"ORDER BY item_id").fetchall()
-    again = reconcile(root, data / "v1", data / "v2")
+    again = reconcile(root, data / "v1", data / "v2", force=True)   # recomputed, not skipped
     rows = duckdb.connect().execute(
         f"SELECT * EXCLUDE (status, run_id) FROM read_parquet('{again}/worklist.parquet') "
         f"ORDER BY item_id").fetchall()

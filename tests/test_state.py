@@ -15,6 +15,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from conftest import catalog, entry, open_state
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import recon
 from recon.cli import cli
@@ -161,3 +163,178 @@ def test_a_schema_4_state_is_converted_on_first_use_and_nothing_is_lost(schema4,
     assert con.execute("SELECT item_id FROM worklist WHERE status = 'accepted'"
                        ).fetchall() == accepted
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == len(before["runs"]) + 1
+
+
+# -- unchanged dates are not recomputed (docs/interface.md §5) ------------------------------
+
+DAYS3 = [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
+CHANGES = ("rewrite", "add", "remove", "touch")
+
+
+def _range(data: Path, db: Path, out: Path, *extra: str):
+    argv = ["diff", "--from", "2026-11-01", "--to", "2026-11-03", "--v1", str(data / "v1"),
+            "--v2", str(data / "v2"), "--db", str(db), "--out", str(out), "--no-html",
+            "--fail-on", "never", *extra]
+    return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+
+def _findings(db: Path) -> list[tuple]:
+    return open_state(db).execute(
+        "SELECT * EXCLUDE (run_id) FROM findings ORDER BY ALL").fetchall()
+
+
+@given(changes=st.lists(st.tuples(st.sampled_from(("v1", "v2")),
+                                  st.sampled_from(("entries", "balances")),
+                                  st.integers(0, 2), st.sampled_from(CHANGES)), max_size=3),
+       seed=st.integers(0, 2**16))
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_range_rerun_after_changes_equals_a_fresh_run(tmp_path_factory, changes, seed):
+    """Random changes to random files of a three-date ledger (a file rewritten with other
+    rows, a file added, a file removed, a file touched), then a range rerun on the old
+    state: every date's findings are exactly those of a fresh run on the changed data,
+    and a date nothing touched (nor a cut-off before it) is not recomputed."""
+    from fixtures.generate import Spec, generate
+
+    root = tmp_path_factory.mktemp("incremental")
+    spec = Spec(start=DAYS3[0], days=3, entries=60, accounts=12, breaks=1, junk=1,
+                balance_breaks=1, seed=seed, files=2, format="parquet")
+    data = generate(root / "data", spec)
+    other = generate(root / "other", Spec(**{**spec.__dict__, "seed": seed + 1}))
+    _range(data, root / "state", root / "out")
+    touched = set()
+    for system, dataset, day, change in changes:
+        part = data / system / dataset / f"biz_date={DAYS3[day]}"
+        files = sorted(part.iterdir())
+        replacement = sorted((other / system / dataset / part.name).iterdir())[0]
+        if change == "rewrite":
+            files[0].write_bytes(replacement.read_bytes())
+        elif change == "add":
+            (part / "added.parquet").write_bytes(replacement.read_bytes())
+        elif change == "remove" and len(files) > 1:
+            files[-1].unlink()
+        else:
+            files[0].write_bytes(files[0].read_bytes())   # same rows, a new mtime
+            os.utime(files[0], ns=(1, 1))
+        touched.add(DAYS3[day])
+    runs_before = len(open_state(root / "state").execute("SELECT * FROM runs").fetchall())
+    again = _range(data, root / "state", root / "out")
+    assert again.exit_code == 0, again.stderr
+    _range(data, root / "fresh", root / "fresh-out")
+    assert _findings(root / "state") == _findings(root / "fresh")
+    runs = len(open_state(root / "state").execute("SELECT * FROM runs").fetchall())
+    assert runs - runs_before <= len(DAYS3)
+    if not touched:
+        assert runs == runs_before
+        assert again.stdout.count("unchanged since run") == len(DAYS3)
+
+
+def test_an_unchanged_date_keeps_its_exit_code_and_its_outputs_come_back(ledgers):
+    """The second run of a date nothing changed says so, exits as the first did, and
+    writes its output folder again when it was removed; --force recomputes it."""
+    ledgers.entries("v1", [entry("001"), entry("002")])
+    ledgers.entries("v2", [entry("001")])
+    first = ledgers.diff()
+    assert first.exit_code == 1
+    (ledgers.out / "2026-11-01" / "report.md").unlink()
+    second = ledgers.diff(derive_balances=False)     # not even the balance files rewritten
+    assert second.exit_code == 1 and "unchanged since run" in second.stdout
+    assert (ledgers.out / "2026-11-01" / "report.md").is_file()
+    assert len(second.worklist()) == len(first.worklist())
+    forced = ledgers.diff("--force", derive_balances=False)
+    assert "unchanged since" not in forced.stdout and forced.exit_code == 1
+    assert len(open_state(ledgers.db).execute("SELECT * FROM runs").fetchall()) == 2
+
+
+def test_retention_drops_old_evidence_and_keeps_the_findings(ledgers, tmp_path):
+    """[state] keep_evidence_days = 1: after a run of 11-03, 11-01's evidence and
+    rejects are dropped; its findings, balances and aggregates stay, and explain still
+    answers from them."""
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        ledgers.entries("v1", [entry("001"), entry("002"), entry("X", direction="Q")],
+                        day=day)
+        ledgers.entries("v2", [entry("001")], day=day)
+    config = tmp_path / "recon.toml"
+    config.write_text("[state]\nkeep_evidence_days = 1\n")
+    ledgers.diff("--from", "2026-11-01", "--to", "2026-11-03", "--config", str(config))
+    con = open_state(ledgers.db)
+    kept = dict(con.execute("SELECT biz_date::VARCHAR, count(*) FROM evidence GROUP BY 1"
+                            ).fetchall())
+    assert set(kept) == {"2026-11-02", "2026-11-03"}
+    assert con.execute("SELECT count(DISTINCT biz_date) FROM findings").fetchone() == (3,)
+    assert con.execute("SELECT count(DISTINCT biz_date) FROM rejects").fetchone() == (2,)
+    assert con.execute("SELECT count(DISTINCT biz_date) FROM daily_accounts").fetchone() == (3,)
+    text = ledgers.invoke("explain", "--db", str(ledgers.db), "--date", "2026-11-01",
+                          "--account", "A1").stdout
+    assert "MISSING_IN_V2" in text
+
+
+KILLED_AT = """
+import os, signal, sys
+point = sys.argv[1]
+from recon.state import files
+from recon.pipeline import publish
+
+def killing(original):
+    def wrapped(*args, **kwargs):
+        result = original(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return wrapped
+
+if point == "files":            # the date's files written, the catalog not yet
+    files.write = killing(files.write)
+elif point == "publish":        # committed; the outputs' folder moved into place
+    publish.publish = killing(publish.publish)
+elif point == "retention":      # the catalog says dropped, the files not yet gone
+    files.drop = killing(files.drop)
+
+from recon.cli import main
+sys.argv = ["recon", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("point", ["files", "publish", "retention"])
+def test_a_run_killed_in_its_commit_publication_or_retention_leaves_before_or_after(
+        tmp_path, point):
+    """SIGKILL at the moments between the date's files, its catalog transaction, its
+    outputs' publication and the retention after it: the state is the one before or the
+    one after, a reader reads it, and the next run's results equal an uninterrupted
+    run's."""
+    import sys
+
+    from tests.conftest import Ledgers
+
+    ledgers = Ledgers(tmp_path / "ledgers")
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        ledgers.entries("v1", [entry("001"), entry("002")], day=day)
+        ledgers.entries("v2", [entry("001")], day=day)
+    ledgers.derived_balances()
+    config = tmp_path / "recon.toml"
+    config.write_text("[state]\nkeep_evidence_days = 1\n")
+    common = ["--v1", str(ledgers.v1), "--v2", str(ledgers.v2), "--no-html", "--config",
+              str(config)]
+    clean = CliRunner().invoke(cli, ["diff", "--from", "2026-11-01", "--to", "2026-11-03",
+                                     "--db", str(tmp_path / "clean"), "--out",
+                                     str(tmp_path / "clean-out"), *common])
+    assert clean.exit_code == 1, clean.stderr
+    db, out = tmp_path / "state", tmp_path / "out"
+    first = CliRunner().invoke(cli, ["diff", "--from", "2026-11-01", "--to", "2026-11-02",
+                                     "--db", str(db), "--out", str(out), *common])
+    assert first.exit_code == 1
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT, point, "diff", "--date",
+                             "2026-11-03", "--db", str(db), "--out", str(out), *common],
+                            cwd=Path(__file__).parent.parent, capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    done = {d for (d,) in open_state(db).execute(
+        "SELECT DISTINCT biz_date::VARCHAR FROM findings").fetchall()}
+    assert done in ({"2026-11-01", "2026-11-02"}, {"2026-11-01", "2026-11-02", "2026-11-03"})
+    rerun = CliRunner().invoke(cli, ["diff", "--from", "2026-11-01", "--to", "2026-11-03",
+                                     "--db", str(db), "--out", str(out), *common])
+    assert rerun.exit_code == 1, rerun.stderr
+    assert _findings(db) == _findings(tmp_path / "clean")
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        assert sorted(p.name for p in (out / day).iterdir()) == sorted(
+            p.name for p in (tmp_path / "clean-out" / day).iterdir())

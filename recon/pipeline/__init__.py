@@ -32,8 +32,10 @@ from recon.dates import utcnow
 from recon.engines import engine_for
 from recon.errors import InternalError, ReconError
 from recon.pipeline import audit, classify, load, match, publish, summarize, worklist
+from recon.pipeline import unchanged as changes
 from recon.pipeline.run import DateRun, DiffRequest
 from recon.pipeline.stages import LiveProgress, Stages
+from recon.pipeline.unchanged import Unchanged
 from recon.result import DateResult
 from recon.state import Store, out_of_space, run_lock
 from recon.state import files as date_files
@@ -46,9 +48,9 @@ RECORD = (worklist, audit, summarize, publish)
 
 
 def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | None = None,
-         on_result: Callable[[DateResult], None] | None = None,
+         on_result: Callable[[DateResult | Unchanged], None] | None = None,
          on_stages: Callable[[DateResult, Stages], None] | None = None,
-         on_state: Callable[[], None] | None = None) -> list[DateResult]:
+         on_state: Callable[[], None] | None = None) -> list[DateResult | Unchanged]:
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
     before it stay committed) and raises it. `progress` sees each stage start and end;
     `on_stages` gets each date's timed stages (for --profile); `on_state` is told each
@@ -76,19 +78,33 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
             store.tidy()
             changed()
             engine = engine_for(con, request.config)
+            recomputed: set[date] = set()
+            moved: set[date] = set()     # recomputed with other MISSING_IN_* items
             for biz_date in dates:
+                print_ = None if request.force else changes.fingerprint(request, biz_date)
+                same = changes.unchanged(store, request, biz_date, print_, moved)
+                if same is not None:
+                    if changes.outputs_missing(request.out_dir, biz_date, request.config.html):
+                        changes.rerender(con, store, request, same)
+                    results.append(same)
+                    if on_result:
+                        on_result(same)
+                    continue
                 stages = Stages(on_start=progress.start if progress else None,
                                 on_end=progress.end if progress else None)
+                before = changes.missing_items(con, store, biz_date)
                 result = reconcile(con, store, request, biz_date, stages=stages,
-                                   engine=engine, changed=changed)
+                                   engine=engine, changed=changed, fingerprint=print_)
+                recomputed.add(biz_date)
+                if changes.new_missing_items(con) != before:
+                    moved.add(biz_date)
                 results.append(result)
                 if on_stages:
                     on_stages(result, stages)
                 if on_result:
                     on_result(result)
-            if results:
-                store.retain(max(r.biz_date for r in results),
-                             request.config.keep_evidence_days)
+            if recomputed:
+                store.retain(max(recomputed), request.config.keep_evidence_days)
         finally:
             if engine is not None:
                 engine.close()
@@ -98,13 +114,14 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
 
 
 def reconcile(con, store: Store, request: DiffRequest, biz_date: date, *, stages: Stages,
-              engine, changed: Callable[[], None] = lambda: None) -> DateResult:
+              engine, changed: Callable[[], None] = lambda: None,
+              fingerprint: str | None = None) -> DateResult:
     """One date, stage by stage (see the module). `changed` is told each time the state
     changes: the run's 'running' record, then its outcome."""
     started = utcnow()
     r = DateRun(con, engine, request, biz_date,
                 f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
-                started, stages, store=store)
+                started, stages, store=store, fingerprint=fingerprint)
     store.record(RUN_STARTED, {
         "run_id": r.run_id, "d": biz_date, "command": request.command, "started": started,
         "v1": request.inputs.described("v1"), "v2": request.inputs.described("v2"),

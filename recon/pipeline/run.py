@@ -22,6 +22,7 @@ class DiffRequest:
     config: Config
     command: str = "diff"
     fail_on: str = "any"     # what the date's recorded exit code counts (--fail-on)
+    force: bool = False      # recompute dates whose inputs did not change (--force)
 
     @property
     def inputs(self) -> Inputs:

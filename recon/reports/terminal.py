@@ -14,6 +14,7 @@ import textwrap
 import polars as pl
 
 from recon.money import plain, shown, shown_by_currency
+from recon.pipeline.unchanged import Unchanged
 from recon.result import DateResult
 from recon.text import visible
 from recon.views.explain import SIDE_BY_SIDE, Explanation
@@ -24,8 +25,14 @@ def for_terminal(text_lines: list[str]) -> str:
     return "".join(visible(line) + "\n" for line in text_lines)
 
 
-def describe(result: DateResult) -> str:
+def describe(result: DateResult | Unchanged) -> str:
     """The one line a date's run prints on stdout."""
+    if isinstance(result, Unchanged):
+        said = result.summary
+        return visible(f"{result.biz_date.isoformat()}  unchanged since run {result.run_id}"
+                       f"  {result.verdict}, {said.get('findings_total', 0):,} finding(s), "
+                       f"{sum(said.get('rows_rejected', {}).values()):,} rejected  "
+                       f"report: {result.out_dir}/{result.biz_date.isoformat()}/report.md")
     parts = [f"{result.biz_date.isoformat()}  {result.verdict:<6}",
              f"{result.findings:,} finding(s)"]
     if result.severities:
