@@ -126,9 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        args.sizes, args.shapes, args.csv_size, args.memory_limit = (
-            f"db-{args.size}", "databases", 0, None)
-        write_section(Path(args.write), args, text)
+        write_section(Path(args.write), f"sizes=db-{args.size} shapes=databases csv=0 "
+                      f"memory_limit=default", text)
     return 0
 
 

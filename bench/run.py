@@ -34,6 +34,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,6 +73,13 @@ class Measure:
 def run_child(argv: list[str], *, timeout: float | None = None, env: dict | None = None,
               stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
     """Run argv; return (wall seconds, peak RSS in KB, exit code, stderr)."""
+    seconds, usage, code, stderr = run_usage(argv, timeout=timeout, env=env, stdout=stdout)
+    return seconds, usage.ru_maxrss, code, stderr
+
+
+def run_usage(argv: list[str], *, timeout: float | None = None, env: dict | None = None,
+              stdout=subprocess.DEVNULL) -> tuple[float, resource.struct_rusage, int, str]:
+    """Run argv; return (wall seconds, the child's resource usage, exit code, stderr)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
@@ -82,21 +90,24 @@ def run_child(argv: list[str], *, timeout: float | None = None, env: dict | None
             seconds = time.perf_counter() - t0
             stderr = proc.stderr.read() if proc.stderr else ""
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return seconds, usage.ru_maxrss, proc.returncode, stderr
+            return seconds, usage, proc.returncode, stderr
         if deadline is not None and time.perf_counter() > deadline:
             proc.kill()
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = -9
-            return time.perf_counter() - t0, usage.ru_maxrss, -9, "timed out"
+            return time.perf_counter() - t0, usage, -9, "timed out"
         time.sleep(0.05)
 
 
 SHAPES = {"uniform": [], "hot": ["--hot-accounts", "200", "--hot-permille", "50"]}
 
 
-def dataset(data_root: Path, size: int, shape: str = "uniform", fmt: str = "parquet") -> Path:
-    """The ledger pair of `size` entries a side, generated once and cached."""
+def dataset(data_root: Path, size: int, shape: str = "uniform", fmt: str = "parquet",
+            days: int = 1) -> Path:
+    """The ledger pair of `size` entries a side (a date, for `days` dates from DAY on),
+    generated once and cached."""
     name = f"{size}" if shape == "uniform" else f"{shape}-{size}"
+    name = name if days == 1 else f"{days}days-{name}"
     folder = data_root / (name if fmt == "parquet" else f"{name}-{fmt}")
     stamp = folder / "truth" / "spec.json"
     if stamp.exists():
@@ -108,7 +119,7 @@ def dataset(data_root: Path, size: int, shape: str = "uniform", fmt: str = "parq
           file=sys.stderr)
     seconds, rss, code, err = run_child([
         str(PYTHON), "-m", "fixtures.generate", str(folder), "--start", DAY.isoformat(),
-        "--days", "1", "--entries", str(size), "--accounts", str(accounts), "--breaks", "3",
+        "--days", str(days), "--entries", str(size), "--accounts", str(accounts), "--breaks", "3",
         "--junk", "0", "--balance-breaks", "2", "--files", str(files), "--seed", str(SEED),
         "--format", fmt, *SHAPES[shape]])
     if code != 0:
@@ -315,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(rows, profiles, csv, args, config)
     print(text)
     if args.write:
-        write_section(Path(args.write), args, text)
+        key = (f"sizes={args.sizes} shapes={args.shapes} csv={args.csv_size} "
+               f"memory_limit={args.memory_limit or 'default'}")
+        write_section(Path(args.write), key, text)
         print(f"wrote {args.write}", file=sys.stderr)
     return 0
 
@@ -429,11 +442,9 @@ def percent(part: float | None, whole: float | None) -> str:
     return "–" if not part or not whole else f"{part / whole:.1%}"
 
 
-def write_section(path: Path, args, text: str) -> None:
-    """Put this run's results into `path`, replacing an earlier run of the same sizes and
-    memory limit and keeping the others."""
-    key = (f"sizes={args.sizes} shapes={args.shapes} csv={args.csv_size} "
-           f"memory_limit={args.memory_limit or 'default'}")
+def write_section(path: Path, key: str, text: str) -> None:
+    """Put this run's results into `path` as the section `key`, replacing an earlier run
+    of the same key (sizes, shapes, memory limit) and keeping the others."""
     begin, end = f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
     block = f"{begin}\n{text.replace('# Benchmarks', '## ' + key, 1)}{end}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"

@@ -11,9 +11,16 @@ from functools import cache
 from importlib import resources
 
 
-def ident(name: str) -> str:
-    """Quote `name` as an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+def ident(name: str, quote: str = '"') -> str:
+    """Quote `name` as an SQL identifier: with `quote` '"' (DuckDB, PostgreSQL) or '`'
+    (MySQL, Spark SQL)."""
+    return quote + name.replace(quote, quote * 2) + quote
+
+
+def table(name: str, quote: str = '"') -> str:
+    """A table as a config names it, "table" or "schema.table", each part quoted by
+    `ident` (so spelled as the database spells it)."""
+    return ".".join(ident(part, quote) for part in name.split("."))
 
 
 def literal(text: str) -> str:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PASSWORD = "s3cret-Pa55"   # the tests' password; the tests check it is never shown
+# a second MariaDB user's, not ASCII (PyMySQL would send a str password as latin-1)
+WIDE_USER, WIDE_PASSWORD = "recon_wide", "pässwörd-日本-€"
 
 
 def free_port() -> int:
@@ -143,8 +145,11 @@ def start_mariadb() -> Server:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait(lambda: _listening(port) and socket_path.exists(), "MariaDB", log)
     client = shutil.which("mariadb") or shutil.which("mysql")
-    subprocess.run([client, f"--socket={socket_path}", "-uroot", "-e",
+    subprocess.run([client, f"--socket={socket_path}", "-uroot",
+                    "--default-character-set=utf8mb4", "-e",
                     f"CREATE DATABASE ledger; CREATE USER 'recon'@'127.0.0.1' IDENTIFIED BY "
-                    f"'{PASSWORD}'; GRANT ALL ON ledger.* TO 'recon'@'127.0.0.1';"],
+                    f"'{PASSWORD}'; GRANT ALL ON ledger.* TO 'recon'@'127.0.0.1'; "
+                    f"CREATE USER '{WIDE_USER}'@'127.0.0.1' IDENTIFIED BY '{WIDE_PASSWORD}'; "
+                    f"GRANT ALL ON ledger.* TO '{WIDE_USER}'@'127.0.0.1';"],
                    check=True, capture_output=True)
     return Server("mysql", port, "recon", "ledger", tmp, [], process)

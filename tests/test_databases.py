@@ -8,6 +8,7 @@ line naming the source, never showing the password.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 
 from fixtures import databases
 from fixtures.generate import main as generate_main
-from recon.sources.database import mysql_connection
+from recon.sources.mysql import mysql_connection
 from tests import servers
 from tests.conftest import Ledgers, entry, open_state
 
@@ -185,7 +186,7 @@ def test_a_wrong_column_type_is_an_input_error(tmp_path, kind, pg, my, password)
     server = pg if kind == "postgresql" else my
     float_type = "double precision" if kind == "postgresql" else "double"
     for money, expected in ((float_type, "is floating point"),
-                            ("decimal(18,4)", "money has at most 2 decimals")):
+                            ("decimal(20,3)", "is DECIMAL(20,3): money has at most 2 decimals")):
         _sql(server, ["DROP TABLE IF EXISTS typed_entries",
                       f"CREATE TABLE typed_entries (serial_no varchar(8), account_id "
                       f"varchar(8), direction varchar(2), amount {money}, currency varchar(3), "
@@ -212,6 +213,57 @@ def test_a_wrong_column_type_is_an_input_error(tmp_path, kind, pg, my, password)
     assert run.exit_code == 3
     assert "missing required column 'account_id'" in run.stderr
     assert run.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+def test_a_biz_date_that_is_not_a_date_is_refused_naming_its_type(tmp_path, kind, pg, my,
+                                                                  password):
+    """A table's biz_date with a time part (its rows at 10:00 were never read, without a
+    word) or as text (an SQL error on PostgreSQL) is refused: exit 3, naming the table,
+    the column and its type. A query that gives a column twice is refused too (it was
+    read by its first `amount` on PostgreSQL)."""
+    server = pg if kind == "postgresql" else my
+    stamp = ("timestamp", "timestamp") if kind == "postgresql" else ("datetime", "DATETIME")
+    text = ("varchar(10)", "varchar") if kind == "postgresql" else ("varchar(10)", "VARCHAR")
+    balances = {"balances_query": "SELECT 'A1' AS account_id, 0 AS opening_balance, "
+                                  "0 AS closing_balance WHERE :biz_date IS NOT NULL"}
+    for (declared, shown), value in ((stamp, "2026-11-01 10:00:00"), (text, "2026-11-01")):
+        _sql(server, ["DROP TABLE IF EXISTS dated_entries",
+                      f"CREATE TABLE dated_entries (serial_no varchar(8), account_id "
+                      f"varchar(8), direction varchar(2), amount decimal(18,2), currency "
+                      f"varchar(3), biz_type varchar(8), posted_at timestamp, "
+                      f"biz_date {declared})",
+                      f"INSERT INTO dated_entries VALUES ('S1', 'A1', 'C', 1.5, 'CNY', "
+                      f"'DEPOSIT', '2026-11-01 10:00:00', '{value}')"])
+        cfg = config(tmp_path / "db.toml",
+                     v1=(server, {"entries_table": "dated_entries", **balances}))
+        ledgers = Ledgers(tmp_path / declared.split("(")[0])
+        run = _run(ledgers, "diff", "--date", "2026-11-01", "--config", str(cfg),
+                   "--v2", str(ledgers.v2))
+        assert run.exit_code == 3, run.stdout + run.stderr
+        assert (f"entries: table dated_entries column biz_date is {shown}, not DATE"
+                in run.stderr), run.stderr
+        assert run.stderr.count("\n") == 1
+
+    cfg = config(tmp_path / "db.toml", v1=(server, {
+        "entries_query": "SELECT serial_no, account_id, direction, amount, currency, "
+                         "biz_type, posted_at, amount FROM dated_entries "
+                         "WHERE :biz_date IS NOT NULL",
+        **balances}))
+    run = _run(Ledgers(tmp_path / "twice"), "diff", "--date", "2026-11-01", "--config",
+               str(cfg), "--v2", str(tmp_path))
+    assert run.exit_code == 3, run.stderr
+    assert "entries: the query gives column 'amount' twice" in run.stderr
+
+
+def test_a_password_that_is_not_ascii_logs_in(tmp_path, my, generated, monkeypatch):
+    """MariaDB: a right password that is not ASCII (PyMySQL sent it as latin-1)."""
+    wide = dataclasses.replace(my, user=servers.WIDE_USER)
+    monkeypatch.setenv("RECON_TEST_PASSWORD", servers.WIDE_PASSWORD)
+    cfg = config(tmp_path / "db.toml", v1=(wide, tables("v1")), v2=(wide, tables("v2")))
+    run = _run(Ledgers(tmp_path), "diff", "--date", DAYS[0], "--config", str(cfg))
+    assert run.exit_code == 0, run.stderr
+    assert servers.WIDE_PASSWORD not in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.generate import Spec, generate
-from recon import pipeline, queries
+from recon import pipeline
 from recon.cli import cli
 from recon.config import Config
 from recon.state import Store
@@ -237,8 +237,7 @@ def test_an_old_single_file_state_is_converted_with_its_aggregates_backfilled(ke
     _, before = month_end(kept, tmp_path / "before")
     db = tmp_path / "old.duckdb"
     old = duckdb.connect(str(db))
-    for statement in queries.statements("legacy/schema_v1"):
-        old.execute(statement)
+    old.execute((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
     old.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     now = open_state(kept)
     for table in ("runs", "entries", "balances", "findings", "worklist", "rejects"):

@@ -156,7 +156,7 @@ class SparkEngine:
                                                 F.lit(f", the header has {width})"))))
         data = (lines.where("line_no > 0").withColumn("value", value)
                 .where(F.col("value") != "").withColumn("shape", shape))
-        schema = ", ".join(f"{spark_ident(name)} STRING" for name in header)
+        schema = ", ".join(f"{queries.ident(name, '`')} STRING" for name in header)
         rows = (data.where(F.col("shape").isNull())
                 .select(F.from_csv("value", schema).alias("row"),
                         F.col("line_no").alias("file_row_number"))
@@ -388,5 +388,3 @@ def spark_session(config: Config):
     return spark
 
 
-def spark_ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"

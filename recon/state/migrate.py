@@ -68,9 +68,10 @@ def _finished(folder: Path) -> bool:
         catalog.close()
 
 
-# (version, script) of the single-file formats, applied in order to bring an older file
-# up to the last of them before it is converted (to a copy: the file itself is kept)
-LEGACY = tuple((n, f"legacy/schema_v{n}") for n in range(1, 6))
+# (version, script) of the single-file formats' migrations, applied in order to bring an
+# older file up to the last of them before it is converted (to a copy: the file itself
+# is kept). Schema 1 itself is tests/data/schema_v1.sql, as the tests make such a file.
+LEGACY = tuple((n, f"legacy/schema_v{n}") for n in range(2, 6))
 
 
 def _convert(root: Path, target: Path, config: Config) -> None:

@@ -15,3 +15,17 @@ SELECT CAST(NULL AS VARCHAR) AS scope, CAST(NULL AS VARCHAR) AS kind,
        CAST(NULL AS DECIMAL(18,2)) AS residual, CAST(NULL AS VARCHAR) AS biz_order_no,
        CAST(NULL AS BIGINT) AS copies
 WHERE 1 = 0;
+
+-- The matched pairs whose amount or direction differ, as entry findings but for their
+-- kind and field (AMOUNT_MISMATCH, DIRECTION_MISMATCH): impact signed(v2) − signed(v1).
+CREATE OR REPLACE TEMP VIEW changed_pairs AS
+SELECT 'entry' AS scope, CAST(NULL AS VARCHAR) AS system, account_id,
+       v1_currency AS currency, v1_serial_no, v2_serial_no, v1_copy_no AS copy_no,
+       v1_direction || ' ' || CAST(v1_amount AS VARCHAR) AS v1_value,
+       v2_direction || ' ' || CAST(v2_amount AS VARCHAR) AS v2_value,
+       CAST(v2_signed - v1_signed AS DECIMAL(18,2)) AS amount_impact,
+       CAST(NULL AS DECIMAL(18,2)) AS residual, v1_biz_order_no AS biz_order_no,
+       CAST(NULL AS BIGINT) AS copies, v1_amount, v2_amount, v1_direction, v2_direction
+FROM diff_pairs
+WHERE v1_serial_no IS NOT NULL AND v2_serial_no IS NOT NULL
+  AND (v1_amount <> v2_amount OR v1_direction <> v2_direction);

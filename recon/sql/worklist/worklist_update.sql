@@ -73,23 +73,12 @@ FROM worklist_changes
 WHERE from_status IS DISTINCT FROM to_status;
 
 UPDATE worklist AS w
-SET status = c.to_status,
-    resolution = c.resolution,
-    resolved_on = c.resolved_on,
-    biz_date = f.biz_date,
-    severity = f.severity,
-    system = f.system,
-    currency = f.currency,
-    v1_value = f.v1_value,
-    v2_value = f.v2_value,
-    amount_impact = f.amount_impact,
-    residual = f.residual,
-    fix_side = f.fix_side,
-    suggested_action = f.suggested_action,
-    first_seen = LEAST(w.first_seen, f.biz_date),
-    last_seen = GREATEST(w.last_seen, f.biz_date),
-    last_run_id = $run_id,
-    updated_at = $now
+SET status = c.to_status, resolution = c.resolution, resolved_on = c.resolved_on,
+    biz_date = f.biz_date, severity = f.severity, system = f.system, currency = f.currency,
+    v1_value = f.v1_value, v2_value = f.v2_value, amount_impact = f.amount_impact,
+    residual = f.residual, fix_side = f.fix_side, suggested_action = f.suggested_action,
+    first_seen = LEAST(w.first_seen, f.biz_date), last_seen = GREATEST(w.last_seen, f.biz_date),
+    last_run_id = $run_id, updated_at = $now
 FROM worklist_changes AS c, findings AS f
 WHERE w.item_id = c.item_id
   AND f.item_id = c.item_id
