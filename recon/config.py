@@ -33,6 +33,8 @@ Example (every key optional)::
     [match]
     timing_window_days = 1        # a posting may land this many dates later on the other
                                   # side (a cut-off); 0: no cross-date match
+    netting_max_entries = 20      # a business order's unmatched entries netted as one
+                                  # group at most (NETTING_DIFFERENCE); 0: no netting
 
     [nightly]
     catch_up_days = 7
@@ -69,20 +71,18 @@ Example (every key optional)::
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
+from recon import tomlcheck as check
+from recon.config_sources import parse_sources, table_names
 from recon.contract import (
-    BALANCE_COLUMNS,
     COMPARABLE_FIELDS,
     DEFAULT_COMPARE_FIELDS,
-    ENTRY_COLUMNS,
     SYSTEMS,
 )
 from recon.errors import ConfigError
@@ -106,6 +106,7 @@ class Config:
     temp_directory: str | None = None
     catch_up_days: int = 7
     timing_window_days: int = 1      # [match]: how many dates back a posting may arrive
+    netting_max_entries: int = 20    # [match]: the largest group the netting match takes
     html: bool = True          # write report.html for each date
     due_hour: int = 6          # [status]: a date is due at this hour of the next day
     metrics_textfile: str | None = None   # [metrics] textfile: Prometheus text, per run
@@ -136,16 +137,6 @@ class Config:
         return self.tables[system].get(dataset)
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
-    """[sources.vN] with a url: the system is read from its database. `reads` gives per
-    dataset ("table", name) or ("query", SELECT with :biz_date)."""
-
-    url: str
-    password_env: str | None
-    reads: MappingProxyType
-
-
 def with_options(config: Config, **options) -> Config:
     """The config with the command-line options that were given (not None) in place."""
     changes = {name: value for name, value in options.items() if value is not None}
@@ -162,11 +153,6 @@ def with_tables(config: Config, **databases: str | None) -> MappingProxyType | N
         if databases.get(system) else config.tables[system]
         for system in config.tables
     })
-
-
-def table_names(database: str) -> dict[str, str]:
-    """The entries and balances tables of a system's database (as --v1-table names it)."""
-    return {"entries": f"{database}.entries", "balances": f"{database}.balances"}
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -188,43 +174,15 @@ def load_config(path: str | Path | None) -> Config:
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
              "engine", "spark", "match", "status", "metrics"}
-    _no_unknown(raw, known, "", where)
+    check.no_unknown(raw, known, "", where)
 
-    maps: dict[str, MappingProxyType] = {}
-    tables: dict[str, MappingProxyType] = {}
-    databases: dict[str, DatabaseConfig] = {}
-    sources = _table(raw, "sources", where)
-    _no_unknown(sources, set(SYSTEMS), "sources.", where)
-    for system in SYSTEMS:
-        src = _table(sources, system, where, f"sources.{system}")
-        _no_unknown(src, {"columns", "table", "entries_table", "balances_table", "url",
-                          "password_env", "entries_query", "balances_query"},
-                    f"sources.{system}.", where)
-        database = _opt_str(src, "table", where, f"sources.{system}.")
-        named = table_names(database) if database else {}
-        for dataset in ("entries", "balances"):
-            table = _opt_str(src, f"{dataset}_table", where, f"sources.{system}.")
-            if table:
-                named[dataset] = table
-        tables[system] = MappingProxyType(named)
-        if "url" in src or "entries_query" in src or "balances_query" in src:
-            databases[system] = _database(src, named, f"sources.{system}.", where)
-        cols = _table(src, "columns", where, f"sources.{system}.columns")
-        for contract_name, source_name in cols.items():
-            if contract_name not in ENTRY_COLUMNS + BALANCE_COLUMNS:
-                raise ConfigError(
-                    f"sources.{system}.columns: '{contract_name}' is not a contract column", where
-                )
-            if not isinstance(source_name, str) or not source_name:
-                raise ConfigError(
-                    f"sources.{system}.columns.{contract_name} must be a column name", where
-                )
-        maps[system] = MappingProxyType(dict(cols))
+    maps, tables, databases = parse_sources(check.table(raw, "sources", where), where)
 
-    compare = _table(raw, "compare", where)
-    _no_unknown(compare, {"fields", "ignore"}, "compare.", where)
-    fields = _names(compare.get("fields", list(DEFAULT_COMPARE_FIELDS)), "compare.fields", where)
-    ignore = set(_names(compare.get("ignore", []), "compare.ignore", where))
+    compare = check.table(raw, "compare", where)
+    check.no_unknown(compare, {"fields", "ignore"}, "compare.", where)
+    fields = check.names(compare.get("fields", list(DEFAULT_COMPARE_FIELDS)), "compare.fields",
+                         where)
+    ignore = set(check.names(compare.get("ignore", []), "compare.ignore", where))
     for name in [*fields, *ignore]:
         if name not in COMPARABLE_FIELDS:
             raise ConfigError(
@@ -234,45 +192,47 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
             )
     compare_fields = tuple(dict.fromkeys(f for f in fields if f not in ignore))
 
-    severity = _table(raw, "severity", where)
-    _no_unknown(severity, {"p1_amount", "p2_amount"}, "severity.", where)
-    p1 = _decimal(severity.get("p1_amount", "10000.00"), "severity.p1_amount", where)
-    p2 = _decimal(severity.get("p2_amount", "100.00"), "severity.p2_amount", where)
+    severity = check.table(raw, "severity", where)
+    check.no_unknown(severity, {"p1_amount", "p2_amount"}, "severity.", where)
+    p1 = check.decimal(severity.get("p1_amount", "10000.00"), "severity.p1_amount", where)
+    p2 = check.decimal(severity.get("p2_amount", "100.00"), "severity.p2_amount", where)
     if p2 > p1:
         raise ConfigError("severity.p2_amount must not exceed severity.p1_amount", where)
 
-    duck = _table(raw, "duckdb", where)
-    _no_unknown(duck, {"threads", "memory_limit", "temp_directory"}, "duckdb.", where)
+    duck = check.table(raw, "duckdb", where)
+    check.no_unknown(duck, {"threads", "memory_limit", "temp_directory"}, "duckdb.", where)
     threads = duck.get("threads")
     if threads is not None:
-        threads = _whole(threads, "duckdb.threads", 1, where)
+        threads = check.whole(threads, "duckdb.threads", 1, where)
 
-    nightly = _table(raw, "nightly", where)
-    _no_unknown(nightly, {"catch_up_days"}, "nightly.", where)
-    catch_up = _whole(nightly.get("catch_up_days", 7), "nightly.catch_up_days", 0, where)
+    nightly = check.table(raw, "nightly", where)
+    check.no_unknown(nightly, {"catch_up_days"}, "nightly.", where)
+    catch_up = check.whole(nightly.get("catch_up_days", 7), "nightly.catch_up_days", 0, where)
 
-    match = _table(raw, "match", where)
-    _no_unknown(match, {"timing_window_days"}, "match.", where)
-    window = _whole(match.get("timing_window_days", 1), "match.timing_window_days", 0, where)
+    match = check.table(raw, "match", where)
+    check.no_unknown(match, {"timing_window_days", "netting_max_entries"}, "match.", where)
+    window = check.whole(match.get("timing_window_days", 1), "match.timing_window_days", 0, where)
+    netting = check.whole(match.get("netting_max_entries", 20), "match.netting_max_entries",
+                          0, where)
 
-    status = _table(raw, "status", where)
-    _no_unknown(status, {"due_hour"}, "status.", where)
-    due_hour = _whole(status.get("due_hour", 6), "status.due_hour", 0, where)
+    status = check.table(raw, "status", where)
+    check.no_unknown(status, {"due_hour"}, "status.", where)
+    due_hour = check.whole(status.get("due_hour", 6), "status.due_hour", 0, where)
     if due_hour > 23:
         raise ConfigError("status.due_hour must be an hour of the day, 0 to 23", where)
-    metrics = _table(raw, "metrics", where)
-    _no_unknown(metrics, {"textfile"}, "metrics.", where)
+    metrics = check.table(raw, "metrics", where)
+    check.no_unknown(metrics, {"textfile"}, "metrics.", where)
 
-    out = _table(raw, "outputs", where)
-    _no_unknown(out, {"html"}, "outputs.", where)
+    out = check.table(raw, "outputs", where)
+    check.no_unknown(out, {"html"}, "outputs.", where)
     html = out.get("html", True)
     if not isinstance(html, bool):
         raise ConfigError("outputs.html must be true or false", where)
 
-    state = _table(raw, "state", where)
-    _no_unknown(state, {"keep_entries", "keep_evidence_days"}, "state.", where)
-    keep_days = _whole(state.get("keep_evidence_days", 400), "state.keep_evidence_days", 1,
-                       where)
+    state = check.table(raw, "state", where)
+    check.no_unknown(state, {"keep_entries", "keep_evidence_days"}, "state.", where)
+    keep_days = check.whole(state.get("keep_evidence_days", 400), "state.keep_evidence_days",
+                            1, where)
     keep_entries = state.get("keep_entries", "evidence")
     if keep_entries not in KEEP_ENTRIES:
         raise ConfigError(f"state.keep_entries must be one of {', '.join(KEEP_ENTRIES)}", where)
@@ -280,14 +240,14 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     engine = raw.get("engine", "duckdb")
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}", where)
-    spark = _table(raw, "spark", where)
-    _no_unknown(spark, {"master", "shuffle_partitions", "work_dir", "conf"}, "spark.", where)
-    spark_conf = _table(spark, "conf", where, "spark.conf")
+    spark = check.table(raw, "spark", where)
+    check.no_unknown(spark, {"master", "shuffle_partitions", "work_dir", "conf"}, "spark.", where)
+    spark_conf = check.table(spark, "conf", where, "spark.conf")
     for key, value in spark_conf.items():
         if not isinstance(value, str | int | bool):
             raise ConfigError(f"spark.conf.{key} must be a string, number or boolean", where)
-    partitions = _whole(spark.get("shuffle_partitions", 4), "spark.shuffle_partitions", 1,
-                        where)
+    partitions = check.whole(spark.get("shuffle_partitions", 4), "spark.shuffle_partitions",
+                             1, where)
 
     return Config(
         column_maps=MappingProxyType(maps),
@@ -295,108 +255,22 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         p1_amount=p1,
         p2_amount=p2,
         threads=threads,
-        memory_limit=_opt_str(duck, "memory_limit", where, "duckdb."),
-        temp_directory=_opt_str(duck, "temp_directory", where, "duckdb."),
+        memory_limit=check.opt_str(duck, "memory_limit", where, "duckdb."),
+        temp_directory=check.opt_str(duck, "temp_directory", where, "duckdb."),
         catch_up_days=catch_up,
-        timing_window_days=window,
+        timing_window_days=window, netting_max_entries=netting,
         html=html,
         due_hour=due_hour,
-        metrics_textfile=_opt_str(metrics, "textfile", where, "metrics."),
+        metrics_textfile=check.opt_str(metrics, "textfile", where, "metrics."),
         keep_entries=keep_entries,
         keep_evidence_days=keep_days,
         engine=engine,
-        spark_master=_opt_str(spark, "master", where, "spark.") or "local[2]",
+        spark_master=check.opt_str(spark, "master", where, "spark.") or "local[2]",
         spark_shuffle_partitions=partitions,
-        spark_work_dir=_opt_str(spark, "work_dir", where, "spark."),
+        spark_work_dir=check.opt_str(spark, "work_dir", where, "spark."),
         spark_conf=MappingProxyType({k: str(v).lower() if isinstance(v, bool) else str(v)
                                      for k, v in spark_conf.items()}),
         tables=MappingProxyType(tables),
         databases=MappingProxyType(databases),
         source=where,
     )
-
-
-DATABASE_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
-BIZ_DATE_PARAMETER = re.compile(r"(?<![:\w]):biz_date\b")   # not a ::cast, not a:b
-
-
-def _database(src: dict, tables: dict[str, str], prefix: str, where: str) -> DatabaseConfig:
-    """A system read from its database: a url without password, and per dataset either
-    a table (with a biz_date column) or a query with a :biz_date parameter."""
-    url = _opt_str(src, "url", where, prefix)
-    if url is None:
-        raise ConfigError(f"{prefix}entries_query and balances_query need {prefix}url, "
-                          f"the database to run them on", where)
-    parts = urlsplit(url)
-    if parts.scheme not in DATABASE_SCHEMES:
-        raise ConfigError(f"{prefix}url: '{parts.scheme or url}' is not a database URL "
-                          f"(postgresql://… or mysql://…)", where)
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise ConfigError(f"{prefix}url: the port is not a number", where) from None
-    if not parts.hostname:
-        raise ConfigError(f"{prefix}url names no host", where)
-    if parts.password is not None:
-        raise ConfigError(f"{prefix}url holds a password: put it in an environment "
-                          f"variable and name that in {prefix}password_env", where)
-    reads = {}
-    for dataset in ("entries", "balances"):
-        query = _opt_str(src, f"{dataset}_query", where, prefix)
-        table = tables.get(dataset)
-        if query and table:
-            raise ConfigError(f"{prefix}{dataset}: give a table or a query, not both", where)
-        if query is not None and not BIZ_DATE_PARAMETER.search(query):
-            raise ConfigError(f"{prefix}{dataset}_query has no :biz_date parameter (the "
-                              f"date to read)", where)
-        if query is None and table is None:
-            raise ConfigError(f"{prefix}url: no {dataset}: give {prefix}{dataset}_table "
-                              f"or {prefix}{dataset}_query", where)
-        reads[dataset] = ("query", query) if query else ("table", table)
-    return DatabaseConfig(url, _opt_str(src, "password_env", where, prefix),
-                          MappingProxyType(reads))
-
-
-def _table(parent: dict, key: str, where: str, label: str | None = None) -> dict:
-    value = parent.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{label or key}] must be a table", where)
-    return value
-
-
-def _no_unknown(table: dict, known: set[str], prefix: str, where: str) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(f"unknown key '{prefix}{unknown[0]}'", where)
-
-
-def _names(value: Any, key: str, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of column names, e.g. [\"currency\"]", where)
-    return value
-
-
-def _whole(value: Any, key: str, minimum: int, where: str) -> int:
-    # TOML's true and false are not numbers (in Python, bool is an int)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{key} must be a whole number ≥ {minimum}", where)
-    return value
-
-
-def _decimal(value: Any, key: str, where: str) -> Decimal:
-    if isinstance(value, float):
-        raise ConfigError(f"{key} must be a quoted decimal string, e.g. \"100.00\"", where)
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise ConfigError(f"{key}: '{value}' is not a decimal amount", where) from None
-    if not result.is_finite() or result < 0:
-        raise ConfigError(f"{key} must be a non-negative amount", where)
-    return result
-
-
-def _opt_str(table: dict, key: str, where: str, prefix: str) -> str | None:
-    value = table.get(key)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ConfigError(f"{prefix}{key} must be a non-empty string", where)
-    return value

@@ -137,6 +137,16 @@ KINDS_TABLE = (
     Kind("SPLIT_MISMATCH", "entry", "beyond", "P3", "v2",
          "one posting split: v1 {v1_serial_no} ({v1_value}), v2 {v2_serial_no} "
          "({v2_value}); post it in v2 as v1 has it, or accept the split", counts="serials"),
+    Kind("NETTING_DIFFERENCE", "entry", "beyond", "P3", "v2",
+         "business order {biz_order_no} nets to the same in both: v1 posts {v1_value}, v2 "
+         "posts {v2_value}; post it in v2 as v1 has it, or accept the netting",
+         cases=(("v2_serial_no IS NULL",
+                 "business order {biz_order_no} nets to nothing: v1 posts {v1_value}, v2 "
+                 "nothing; post the same in v2, or accept the netting"),
+                ("v1_serial_no IS NULL",
+                 "business order {biz_order_no} nets to nothing: v2 posts {v2_value}, v1 "
+                 "nothing; reverse them in v2, or accept the netting")),
+         fixed=True, counts="serials"),
     Kind("BALANCE_MISMATCH", "account", "balances", "P2", "v2",
          "investigate the unexplained difference of {residual}",
          cases=(("residual = 0", "explained by the carried-in difference and the entry "
@@ -173,7 +183,7 @@ PLACEHOLDERS = {
     "v1_value": "v1_value", "v2_value": "v2_value", "v1_serial_no": "v1_serial_no",
     "v2_serial_no": "v2_serial_no", "field": "field", "system": "system",
     "residual": "CAST(residual AS VARCHAR)",
-    "serial_no": "COALESCE(v1_serial_no, v2_serial_no)",
+    "serial_no": "COALESCE(v1_serial_no, v2_serial_no)", "biz_order_no": "biz_order_no",
 }
 
 

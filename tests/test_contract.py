@@ -30,11 +30,11 @@ def test_each_action_template_is_filled_once_with_the_findings_values(kind, temp
     placeholder is left as it is."""
     values = {"v1_value": "C 1.00", "v2_value": "{v1_value}", "v1_serial_no": "S1",
               "v2_serial_no": "S2", "field": "biz_type", "system": "v1",
-              "residual": "5.00"}
+              "residual": "5.00", "biz_order_no": "O-7"}
     row = duckdb.connect().execute(
         f"SELECT {contract.fill_sql(template)} FROM (SELECT $v1_value AS v1_value, "
         f"$v2_value AS v2_value, $v1_serial_no AS v1_serial_no, $v2_serial_no AS "
-        f"v2_serial_no, $field AS field, $system AS system, "
+        f"v2_serial_no, $field AS field, $system AS system, $biz_order_no AS biz_order_no, "
         f"CAST($residual AS DECIMAL(18,2)) AS residual)", values).fetchone()
     assert row == (template.format(serial_no="S1", **values),)
 
@@ -48,12 +48,21 @@ def test_each_action_template_is_filled_once_with_the_findings_values(kind, temp
     ("MISSING_IN_V2", {"copies": 2, "v1_value": "C 5.00"},
      "v1 has serial S1 more than once (DUPLICATE_SERIAL): remove this extra copy"),
     ("MISSING_IN_V2", {"copies": 1, "v1_value": "C 5.00"}, "post the missing entry in v2"),
+    ("NETTING_DIFFERENCE", {"v1_value": "D 5.00 + C 5.00", "v2_serial_no": None},
+     "business order O-1 nets to nothing: v1 posts D 5.00 + C 5.00, v2 nothing"),
+    ("NETTING_DIFFERENCE", {"v2_value": "D 5.00 + C 5.00", "v1_serial_no": None},
+     "business order O-1 nets to nothing: v2 posts D 5.00 + C 5.00, v1 nothing"),
+    ("NETTING_DIFFERENCE", {"v1_value": "C 101.00 + D 1.00", "v2_value": "C 100.00"},
+     "business order O-1 nets to the same in both: v1 posts C 101.00 + D 1.00, v2 posts "
+     "C 100.00"),
 ])
 def test_an_action_follows_what_the_data_says(kind, columns, starts):
-    row = {"v1_value": None, "v2_value": None, "residual": None, "copies": None, **columns}
+    row = {"v1_value": None, "v2_value": None, "residual": None, "copies": None,
+           "v1_serial_no": "S1", "v2_serial_no": "S2", **columns}
     (action,) = duckdb.connect().execute(
         f"SELECT {contract.action_sql()} FROM (SELECT $kind AS kind, $v1_value AS v1_value, "
-        f"$v2_value AS v2_value, 'S1' AS v1_serial_no, 'S2' AS v2_serial_no, "
-        f"NULL AS field, 'v1' AS system, CAST($residual AS DECIMAL(18,2)) AS residual, "
+        f"$v2_value AS v2_value, $v1_serial_no AS v1_serial_no, $v2_serial_no AS "
+        f"v2_serial_no, NULL AS field, 'v1' AS system, 'O-1' AS biz_order_no, "
+        f"CAST($residual AS DECIMAL(18,2)) AS residual, "
         f"CAST($copies AS BIGINT) AS copies)", {"kind": kind, **row}).fetchone()
     assert action.startswith(starts)

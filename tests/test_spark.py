@@ -93,8 +93,9 @@ def test_spark_gives_exactly_the_duckdb_engines_results(tmp_path):
     # every kind was planted, so every classification query was compared
     assert kinds >= {"MISSING_IN_V1", "MISSING_IN_V2", "SERIAL_MISMATCH", "AMOUNT_MISMATCH",
                      "DIRECTION_MISMATCH", "FIELD_MISMATCH", "DUPLICATE_SERIAL",
-                     "SPLIT_MISMATCH", "BALANCE_MISMATCH", "ACCOUNT_MISSING_IN_V1",
-                     "ACCOUNT_MISSING_IN_V2", "ROLLFORWARD_BREAK", "BALANCE_ROW_MISSING"}
+                     "SPLIT_MISMATCH", "NETTING_DIFFERENCE", "BALANCE_MISMATCH",
+                     "ACCOUNT_MISSING_IN_V1", "ACCOUNT_MISSING_IN_V2", "ROLLFORWARD_BREAK",
+                     "BALANCE_ROW_MISSING"}
     assert "TIMING_DIFFERENCE" in kinds
     for query in ("SELECT * EXCLUDE (run_id) FROM findings ORDER BY ALL",
                   "SELECT * FROM balances ORDER BY ALL",

@@ -69,7 +69,8 @@ def kinds(phase: str) -> list:
 def _find(r: DateRun, run_query, kind) -> None:
     """Run one kind's query with `run_query` (the engine's run, or queries.run on the
     state's connection), once per compared field for a kind that is per field."""
-    params = {"d": r.biz_date, "window": r.config.timing_window_days}
+    params = {"d": r.biz_date, "window": r.config.timing_window_days,
+              "netting_max": r.config.netting_max_entries}
     columns = ", ".join(FINDING_COLUMNS)
     fields = r.fields if kind.per_field else (None,)
     for field in fields:

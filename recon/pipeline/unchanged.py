@@ -76,6 +76,7 @@ def fingerprint(request, biz_date: date) -> str | None:
     config = request.config
     settings = {"fields": list(config.compare_fields), "p1": str(config.p1_amount),
                 "p2": str(config.p2_amount), "window": config.timing_window_days,
+                "netting": config.netting_max_entries,
                 "columns": {s: dict(m) for s, m in config.column_maps.items()},
                 "keep_entries": config.keep_entries, "fail_on": request.fail_on,
                 "recon": __version__}

@@ -13,6 +13,7 @@ import textwrap
 
 import polars as pl
 
+from recon.contract import KINDS_TABLE
 from recon.money import plain, shown, shown_by_currency
 from recon.pipeline.unchanged import Unchanged
 from recon.result import DateResult
@@ -139,6 +140,10 @@ def status(current, db_path: str) -> str:
 SHOWN = 200   # entry findings and entries the text shows by default (--all: every one)
 
 
+# the kinds that stand for a group of entries (SPLIT_MISMATCH, NETTING_DIFFERENCE)
+GROUPS = frozenset(kind.name for kind in KINDS_TABLE if kind.counts == "serials")
+
+
 def explanation(e: Explanation, limit: int | None = SHOWN) -> str:
     """The waterfall and the entries side by side as text; at most `limit` entry
     findings and `limit` entries (None: all), with a line saying how to see the rest."""
@@ -150,6 +155,8 @@ def explanation(e: Explanation, limit: int | None = SHOWN) -> str:
                  f"{shown(e.carried):>16}  carried in")
     for f in e.entry_findings[:limit]:
         label = f"  {f['kind']} {f['v1_serial_no'] or '-'}/{f['v2_serial_no'] or '-'}"
+        if f["kind"] in GROUPS:   # its serials are the entries' lines below
+            label = f"  {f['kind']} order {f['biz_order_no']}"
         if f["field"] and f["kind"] == "FIELD_MISMATCH":
             label += f" {f['field']}"
         lines.append(f"{label[:width]:<{width}}{'':>32}{shown(f['amount_impact']):>16}")

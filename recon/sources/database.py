@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote, urlsplit
 
 from recon import queries
-from recon.config import BIZ_DATE_PARAMETER
+from recon.config_sources import BIZ_DATE_PARAMETER
 from recon.errors import ConfigError, InputError, first_line
 from recon.sources import SourceFile, mysql, postgres
 from recon.sources.files import missing_partition

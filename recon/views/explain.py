@@ -114,7 +114,8 @@ def explain(con, biz_date: date, account_id: str, *,
 
     cursor = con.execute(
         "SELECT item_id, kind, scope, severity, system, v1_serial_no, v2_serial_no, field, "
-        "v1_value, v2_value, amount_impact, residual, suggested_action, currency FROM findings "
+        "v1_value, v2_value, amount_impact, residual, suggested_action, currency, "
+        "biz_order_no FROM findings "
         "WHERE biz_date = ? AND account_id = ? "
         "ORDER BY abs(amount_impact) DESC, kind, v1_serial_no, v2_serial_no, field",
         [biz_date, account_id],

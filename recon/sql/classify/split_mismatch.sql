@@ -5,18 +5,9 @@
 -- (impact 0; each side's serials joined by '+' and values by ' + ', in serial order),
 -- not a MISSING_IN_* each. All or nothing: parts that do not add up stay missing. The
 -- parts and the whole share one currency: amounts of two currencies never add up.
+-- left_over is beyond_parts.sql's.
 CREATE OR REPLACE TEMP TABLE split_parts AS
-WITH left_over AS (
-    SELECT rowid AS rid, account_id, currency, biz_order_no,
-           CASE kind WHEN 'MISSING_IN_V2' THEN 'v1' ELSE 'v2' END AS side,
-           COALESCE(v1_serial_no, v2_serial_no) AS serial_no,
-           COALESCE(v1_value, v2_value) AS value,
-           split_part(COALESCE(v1_value, v2_value), ' ', 1) AS direction,
-           CASE kind WHEN 'MISSING_IN_V2' THEN -amount_impact ELSE amount_impact END AS signed
-    FROM run_findings
-    WHERE kind IN ('MISSING_IN_V1', 'MISSING_IN_V2') AND biz_order_no IS NOT NULL
-),
-groups AS (
+WITH groups AS (
     SELECT account_id, biz_order_no, direction, currency
     FROM left_over
     GROUP BY account_id, biz_order_no, direction, currency

@@ -3,8 +3,17 @@
 -- side by side: paired on serial number as the match paired them (pair_no; copy by copy
 -- for rows of runs before schema 5), and across serial numbers where
 -- the secondary match paired them (SERIAL_MISMATCH). `differs` names the cells that differ:
--- the key and the money, and the fields the date's run compared ({field_differs}).
-WITH a AS (
+-- the key and the money, and the fields the date's run compared ({field_differs}). An
+-- entry a split or netting group took says so, with the group's order, instead of
+-- "only in".
+WITH grouped AS (
+    SELECT unnest(string_split(concat_ws('+', v1_serial_no, v2_serial_no), '+')) AS serial_no,
+           CASE kind WHEN 'SPLIT_MISMATCH' THEN 'split' ELSE 'netted' END
+               || ', order ' || biz_order_no AS note
+    FROM findings
+    WHERE biz_date = $d AND account_id = $a AND kind IN ('SPLIT_MISMATCH', 'NETTING_DIFFERENCE')
+),
+a AS (
     SELECT * FROM evidence WHERE biz_date = $d AND system = 'v1' AND account_id = $a
 ),
 b AS (
@@ -26,8 +35,12 @@ SELECT a.serial_no AS v1_serial_no, b.serial_no AS v2_serial_no,
        a.biz_order_no AS v1_biz_order_no, b.biz_order_no AS v2_biz_order_no,
        a.currency AS v1_currency, b.currency AS v2_currency,
        COALESCE(a.posted_at, b.posted_at) AS posted_at,
-       CASE WHEN a.serial_no IS NULL THEN 'only in v2'
-            WHEN b.serial_no IS NULL THEN 'only in v1'
+       CASE WHEN a.serial_no IS NULL
+                THEN COALESCE((SELECT any_value(note) FROM grouped AS g
+                               WHERE g.serial_no = b.serial_no), 'only in v2')
+            WHEN b.serial_no IS NULL
+                THEN COALESCE((SELECT any_value(note) FROM grouped AS g
+                               WHERE g.serial_no = a.serial_no), 'only in v1')
             ELSE concat_ws(',',
                 CASE WHEN a.serial_no <> b.serial_no THEN 'serial_no' END,
                 CASE WHEN a.direction <> b.direction THEN 'direction' END,
