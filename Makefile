@@ -23,14 +23,22 @@ install: $(STAMP)  ## create .venv with the locked dependencies and recon itself
 demo: install  ## generate two days of demo ledgers, reconcile them, show the report
 	rm -rf $(DEMO)
 	$(BIN)/python -m fixtures.generate $(DEMO)/data --start 2026-11-01 --days 2 \
-	  --entries 20000 --accounts 400 --breaks 3 --junk 7 --format csv
+	  --entries 20000 --accounts 400 --breaks 3 --junk 7 --format csv --pilot 2
+	printf '[cutover]\naccounts = "data/cutover.csv"\n' > $(DEMO)/recon.toml
 	$(BIN)/recon diff --from 2026-11-01 --to 2026-11-02 --v1 $(DEMO)/data/v1 \
-	  --v2 $(DEMO)/data/v2 --out $(DEMO)/out --db $(DEMO)/recon.duckdb --fail-on never
+	  --v2 $(DEMO)/data/v2 --out $(DEMO)/out --db $(DEMO)/recon.duckdb \
+	  --config $(DEMO)/recon.toml --fail-on never
 	@echo
 	@cat $(DEMO)/out/2026-11-02/report.md
 	@echo
 	@# what on call sees the day after (exit 1: open work, which the demo plants)
-	$(BIN)/recon status --db $(DEMO)/recon.duckdb --today 2026-11-03 || test $$? -le 1
+	$(BIN)/recon status --db $(DEMO)/recon.duckdb --config $(DEMO)/recon.toml \
+	  --today 2026-11-03 || test $$? -le 1
+	@echo
+	@# the pilot cohort (2 accounts cut over on 2026-11-02) and the week so far
+	$(BIN)/recon readiness --db $(DEMO)/recon.duckdb --config $(DEMO)/recon.toml || test $$? -le 1
+	$(BIN)/recon summary --from 2026-11-01 --to 2026-11-02 --db $(DEMO)/recon.duckdb \
+	  --config $(DEMO)/recon.toml --format html --out $(DEMO)/out/summary.html
 
 # The database-source tests start their own PostgreSQL and MariaDB servers on 127.0.0.1
 # (tests/servers.py); Debian's packages are installed here with apt-get when missing.

@@ -38,7 +38,7 @@ from recon.config import Config, load_config
 from recon.contract import KINDS, SEVERITIES, SYSTEMS
 from recon.dates import as_date, utcnow, yesterday
 from recon.errors import LockHeld, NotFound, ReconError, UsageError
-from recon.ops import metrics, schedule
+from recon.ops import cohorts, metrics, period, schedule
 from recon.ops.status import Status
 from recon.ops.status import current as read_status
 from recon.pipeline.stages import LiveProgress, Stages
@@ -51,6 +51,8 @@ from recon.views import worklist
 from recon.views.explain import Explanation
 from recon.views.explain import explain as explain_account
 from recon.views.month_end import Month, MonthEnd
+from recon.views.period import Summary
+from recon.views.readiness import Readiness
 
 
 def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
@@ -155,6 +157,25 @@ class State:
             month_end_files.write(result, Path(out_dir))
         self._record_month_end(result)
         return result
+
+    def readiness(self, cohort: str | None = None) -> Readiness:
+        """Each cut-over cohort and `shadow` (the accounts not cut over): its clean dates
+        counted back from the last date reconciled, and whether it is ready for the next
+        wave ([readiness] days). `cohort` shows one (an unknown name is a usage error,
+        naming the cohorts). `.frame()` gives the rows as a DataFrame."""
+        result = cohorts.readiness(self.db_path, self.config)
+        if cohort is None:
+            return result
+        names = [c.cohort for c in result.cohorts]
+        if cohort not in names:
+            raise UsageError(f"no cohort {cohort!r}: the cohorts are {', '.join(names)}")
+        return result.only(cohort)
+
+    def summary(self, start: date | str, end: date | str) -> Summary:
+        """The period from `start` to `end` as the team's weekly report needs it
+        (recon/views/period.py); `.frames()` gives its tables as DataFrames."""
+        return period.summary(self.db_path, self.config, as_date(start, "--from"),
+                              as_date(end, "--to"))
 
     def _record_month_end(self, result: MonthEnd) -> None:
         """Keep the check's verdict in the catalog, for `recon status` (the metrics):

@@ -36,6 +36,13 @@ Example (every key optional)::
     netting_max_entries = 20      # a business order's unmatched entries netted as one
                                   # group at most (NETTING_DIFFERENCE); 0: no netting
 
+    [cutover]
+    accounts = "cutover.csv"      # account_id, cutover_date[, cohort]: from that date on,
+                                  # v2 is the account's record (relative to this file)
+
+    [readiness]
+    days = 3                      # clean dates a cohort needs before the next wave
+
     [nightly]
     catch_up_days = 7
 
@@ -78,6 +85,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from recon import cutover
 from recon import tomlcheck as check
 from recon.config_sources import parse_sources, table_names
 from recon.contract import (
@@ -85,6 +93,7 @@ from recon.contract import (
     DEFAULT_COMPARE_FIELDS,
     SYSTEMS,
 )
+from recon.cutover import Cutover
 from recon.errors import ConfigError
 
 ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines/)
@@ -125,6 +134,8 @@ class Config:
     # {system: DatabaseConfig}: the systems read from their database (sources/database.py)
     databases: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None  # the file this was read from, for messages
+    cutover: Cutover | None = None   # [cutover] accounts: who is cut over to v2, when
+    readiness_days: int = 3          # [readiness] days: clean dates before the next wave
 
     def source_column(self, system: str, column: str) -> str:
         """The column name in `system`'s files that holds contract column `column`."""
@@ -173,7 +184,7 @@ def load_config(path: str | Path | None) -> Config:
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
-             "engine", "spark", "match", "status", "metrics"}
+             "engine", "spark", "match", "status", "metrics", "cutover", "readiness"}
     check.no_unknown(raw, known, "", where)
 
     maps, tables, databases = parse_sources(check.table(raw, "sources", where), where)
@@ -214,6 +225,13 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     window = check.whole(match.get("timing_window_days", 1), "match.timing_window_days", 0, where)
     netting = check.whole(match.get("netting_max_entries", 20), "match.netting_max_entries",
                           0, where)
+
+    cut = check.table(raw, "cutover", where)
+    check.no_unknown(cut, {"accounts"}, "cutover.", where)
+    accounts = check.opt_str(cut, "accounts", where, "cutover.")
+    readiness = check.table(raw, "readiness", where)
+    check.no_unknown(readiness, {"days"}, "readiness.", where)
+    ready_days = check.whole(readiness.get("days", 3), "readiness.days", 1, where)
 
     status = check.table(raw, "status", where)
     check.no_unknown(status, {"due_hour"}, "status.", where)
@@ -273,4 +291,6 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         tables=MappingProxyType(tables),
         databases=MappingProxyType(databases),
         source=where,
+        cutover=cutover.load(accounts, where) if accounts else None,
+        readiness_days=ready_days,
     )

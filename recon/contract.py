@@ -75,7 +75,8 @@ class Kind:
       before, and the state: the matches beyond one-to-one, on DuckDB).
     severity: the least severe it can be; amounts raise it (|amount_impact| ≥ the P1 or
       P2 threshold, any other amount to P3) and so does an unexplained residual (P1).
-    fix_side: the system to repair, v1 or v2, or `system` for the one the finding names.
+    fix_side: the system to repair: `shadow` (v2, or v1 where the account is cut over
+      to v2 on the finding's date), `record`, or `system`, the one the finding names.
     action: the suggested action, its {placeholders} filled from the finding's columns
       (`PLACEHOLDERS`); `cases`, (SQL condition on the finding, action) pairs, tried in
       order before it, so that an action never contradicts what the data says.
@@ -107,70 +108,106 @@ class Kind:
         return f"classify/{self.name.lower()}"
 
 
+# Cut over (docs/interface.md §1): the account's record is v2 on the finding's date. Each
+# kind's action for such a row repairs v1, the shadow, and says why.
+CUT = "record = 'v2'"
+SINCE = "v2 is the record since {cutover_date}"
+
 KINDS_TABLE = (
-    Kind("MISSING_IN_V2", "entry", "pairs", "P4", "v2",
+    Kind("MISSING_IN_V2", "entry", "pairs", "P4", "shadow",
          "post the missing entry in v2: {v1_value} as v1 serial {v1_serial_no}",
          cases=(("copies > 1",
                  "v1 has serial {v1_serial_no} more than once (DUPLICATE_SERIAL): remove "
                  "this extra copy ({v1_value}) in v1, or post it in v2 if it is a real "
-                 "posting"),)),
-    Kind("MISSING_IN_V1", "entry", "pairs", "P4", "v2",
+                 "posting"),
+                (CUT, f"reverse v1 serial {{v1_serial_no}} ({{v1_value}}): {SINCE} and "
+                      f"has no such entry"))),
+    Kind("MISSING_IN_V1", "entry", "pairs", "P4", "shadow",
          "reverse v2 serial {v2_serial_no} ({v2_value}): v1 has no such entry",
          cases=(("copies > 1",
                  "v2 has serial {v2_serial_no} more than once (DUPLICATE_SERIAL): reverse "
-                 "this extra copy ({v2_value}) in v2"),)),
-    Kind("SERIAL_MISMATCH", "entry", "pairs", "P3", "v2",
-         "renumber v2 serial {v2_serial_no} to v1 serial {v1_serial_no}"),
-    Kind("AMOUNT_MISMATCH", "entry", "pairs", "P4", "v2",
-         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
-    Kind("DIRECTION_MISMATCH", "entry", "pairs", "P4", "v2",
-         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}"),
-    Kind("FIELD_MISMATCH", "entry", "pairs", "P4", "v2",
+                 "this extra copy ({v2_value}) in v2"),
+                (CUT, f"post it in v1: {SINCE} ({{v2_value}} as v2 serial "
+                      f"{{v2_serial_no}})"))),
+    Kind("SERIAL_MISMATCH", "entry", "pairs", "P3", "shadow",
+         "renumber v2 serial {v2_serial_no} to v1 serial {v1_serial_no}",
+         cases=((CUT, f"renumber v1 serial {{v1_serial_no}} to v2 serial {{v2_serial_no}}: "
+                      f"{SINCE}"),)),
+    Kind("AMOUNT_MISMATCH", "entry", "pairs", "P4", "shadow",
+         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}",
+         cases=((CUT, f"correct v1 serial {{v1_serial_no}} from {{v1_value}} to "
+                      f"{{v2_value}}: {SINCE}"),)),
+    Kind("DIRECTION_MISMATCH", "entry", "pairs", "P4", "shadow",
+         "correct v2 serial {v2_serial_no} from {v2_value} to {v1_value}",
+         cases=((CUT, f"correct v1 serial {{v1_serial_no}} from {{v1_value}} to "
+                      f"{{v2_value}}: {SINCE}"),)),
+    Kind("FIELD_MISMATCH", "entry", "pairs", "P4", "shadow",
          "set {field} of v2 serial {v2_serial_no} to v1's {v1_value} (v2 has {v2_value}), "
-         "or correct v1 at source if its value is wrong", per_field=True),
+         "or correct v1 at source if its value is wrong", per_field=True,
+         cases=((CUT, f"set {{field}} of v1 serial {{v1_serial_no}} to v2's {{v2_value}} "
+                      f"(v1 has {{v1_value}}): {SINCE}"),)),
     Kind("DUPLICATE_SERIAL", "entry", "pairs", "P3", "system",
          "remove the extra copies of serial {serial_no} in {system} (each is also a "
          "MISSING_IN_* item)"),
-    Kind("TIMING_DIFFERENCE", "entry", "beyond", "P4", "v2",
+    Kind("TIMING_DIFFERENCE", "entry", "beyond", "P4", "shadow",
          "serial {v2_serial_no} is on {v1_value} in v1 and on {v2_value} in v2: post it in "
-         "v2 on v1's business date", fixed=True, counts="system"),
-    Kind("SPLIT_MISMATCH", "entry", "beyond", "P3", "v2",
+         "v2 on v1's business date", fixed=True, counts="system",
+         cases=((CUT, f"serial {{v1_serial_no}} is on {{v1_value}} in v1 and on {{v2_value}} "
+                      f"in v2: post it in v1 on v2's business date ({SINCE})"),)),
+    Kind("SPLIT_MISMATCH", "entry", "beyond", "P3", "shadow",
          "one posting split: v1 {v1_serial_no} ({v1_value}), v2 {v2_serial_no} "
-         "({v2_value}); post it in v2 as v1 has it, or accept the split", counts="serials"),
-    Kind("NETTING_DIFFERENCE", "entry", "beyond", "P3", "v2",
+         "({v2_value}); post it in v2 as v1 has it, or accept the split", counts="serials",
+         cases=((CUT, f"one posting split: v1 {{v1_serial_no}} ({{v1_value}}), v2 "
+                      f"{{v2_serial_no}} ({{v2_value}}); post it in v1 as v2 has it "
+                      f"({SINCE}), or accept the split"),)),
+    Kind("NETTING_DIFFERENCE", "entry", "beyond", "P3", "shadow",
          "business order {biz_order_no} nets to the same in both: v1 posts {v1_value}, v2 "
          "posts {v2_value}; post it in v2 as v1 has it, or accept the netting",
-         cases=(("v2_serial_no IS NULL",
+         cases=((f"{CUT} AND v2_serial_no IS NULL",
+                 f"business order {{biz_order_no}} nets to nothing: v1 posts {{v1_value}}, "
+                 f"v2 nothing; reverse them in v1 ({SINCE}), or accept the netting"),
+                (f"{CUT} AND v1_serial_no IS NULL",
+                 f"business order {{biz_order_no}} nets to nothing: v2 posts {{v2_value}}, "
+                 f"v1 nothing; post the same in v1 ({SINCE}), or accept the netting"),
+                (CUT, f"business order {{biz_order_no}} nets to the same in both: v1 posts "
+                      f"{{v1_value}}, v2 posts {{v2_value}}; post it in v1 as v2 has it "
+                      f"({SINCE}), or accept the netting"),
+                ("v2_serial_no IS NULL",
                  "business order {biz_order_no} nets to nothing: v1 posts {v1_value}, v2 "
                  "nothing; post the same in v2, or accept the netting"),
                 ("v1_serial_no IS NULL",
                  "business order {biz_order_no} nets to nothing: v2 posts {v2_value}, v1 "
                  "nothing; reverse them in v2, or accept the netting")),
          fixed=True, counts="serials"),
-    Kind("BALANCE_MISMATCH", "account", "balances", "P2", "v2",
+    Kind("BALANCE_MISMATCH", "account", "balances", "P2", "shadow",
          "investigate the unexplained difference of {residual}",
          cases=(("residual = 0", "explained by the carried-in difference and the entry "
                                  "findings: repair those"),),
          balance=True),
-    Kind("ACCOUNT_MISSING_IN_V2", "account", "balances", "P1", "v2",
+    Kind("ACCOUNT_MISSING_IN_V2", "account", "balances", "P1", "shadow",
          "open the account in v2 with v1's balance",
          cases=(("v2_value IS NOT NULL",
                  "v2 has the account ({v2_value}): deliver v2's day-end balance row "
-                 "(BALANCE_ROW_MISSING)"),),
+                 "(BALANCE_ROW_MISSING)"),
+                (CUT, f"{SINCE} and has no such account: close it in v1, or open it in v2 "
+                      f"with v1's balance")),
          balance=True),
-    Kind("ACCOUNT_MISSING_IN_V1", "account", "balances", "P1", "v2",
+    Kind("ACCOUNT_MISSING_IN_V1", "account", "balances", "P1", "shadow",
          "v1 has no such account: close it in v2",
          cases=(("v1_value IS NOT NULL",
                  "v1 has the account ({v1_value}): deliver v1's day-end balance row "
-                 "(BALANCE_ROW_MISSING)"),),
+                 "(BALANCE_ROW_MISSING)"),
+                (CUT, f"open the account in v1 with v2's balance: {SINCE}")),
          balance=True),
     Kind("ROLLFORWARD_BREAK", "account", "balances", "P1", "system",
          "recompute the {system} closing balance: it does not follow from the opening "
          "balance and entries"),
     Kind("BALANCE_ROW_MISSING", "account", "balances", "P1", "system",
          "deliver the day-end balance row of the account in {system}"),
-    Kind("ACCOUNT_CURRENCY_MISMATCH", "account", "balances", "P1", "v2",
-         "set the account's currency in v2 to v1's {v1_value} (v2 has {v2_value})"),
+    Kind("ACCOUNT_CURRENCY_MISMATCH", "account", "balances", "P1", "shadow",
+         "set the account's currency in v2 to v1's {v1_value} (v2 has {v2_value})",
+         cases=((CUT, f"set the account's currency in v1 to v2's {{v2_value}} (v1 has "
+                      f"{{v1_value}}): {SINCE}"),)),
 )
 PHASES = ("pairs", "balances", "beyond")
 KINDS = tuple(k.name for k in KINDS_TABLE)
@@ -184,6 +221,7 @@ PLACEHOLDERS = {
     "v2_serial_no": "v2_serial_no", "field": "field", "system": "system",
     "residual": "CAST(residual AS VARCHAR)",
     "serial_no": "COALESCE(v1_serial_no, v2_serial_no)", "biz_order_no": "biz_order_no",
+    "cutover_date": "CAST(cutover_date AS VARCHAR)",
 }
 
 
@@ -230,6 +268,7 @@ def _check() -> None:
     for kind in KINDS_TABLE:
         assert kind.scope in ("entry", "account") and kind.severity in SEVERITIES, kind
         assert kind.phase in PHASES and kind.counts in (None, "system", "serials"), kind
+        assert kind.fix_side in ("shadow", "record", "system"), kind
         for text in (kind.action, *(t for _, t in kind.cases)):
             unknown = set(re.findall(r"{(\w+)}", text)) - set(PLACEHOLDERS)
             assert not unknown, (kind.name, unknown)

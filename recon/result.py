@@ -129,6 +129,12 @@ class DateResult:
     timing_window_days: int = 1
     # the date's findings nobody has accepted, by severity: what fails a run
     unaccepted: tuple[tuple[str, int], ...] = ()
+    # the accounts among its findings cut over to v2 by the date: (account, since)
+    cut_over: tuple[tuple[str, date], ...] = ()
+
+    def record(self, account_id: str) -> str:
+        """The account's system of record on the date, as far as its findings go."""
+        return "v2" if any(a == account_id for a, _ in self.cut_over) else "v1"
 
     @property
     def findings(self) -> int:
@@ -245,6 +251,8 @@ class DateResult:
                 "amount_impact": {c: exact(total) for c, _, total in self.in_transit},
             },
             "balances": balances,
+            "cut_over": [{"account_id": a, "since": since.isoformat()}
+                         for a, since in self.cut_over],
             "rejects": [
                 {"system": s, "reason": r, "rows": n} for s, r, n in self.rejects_by_reason
             ],

@@ -30,12 +30,13 @@ def test_each_action_template_is_filled_once_with_the_findings_values(kind, temp
     placeholder is left as it is."""
     values = {"v1_value": "C 1.00", "v2_value": "{v1_value}", "v1_serial_no": "S1",
               "v2_serial_no": "S2", "field": "biz_type", "system": "v1",
-              "residual": "5.00", "biz_order_no": "O-7"}
+              "residual": "5.00", "biz_order_no": "O-7", "cutover_date": "2026-11-02"}
     row = duckdb.connect().execute(
         f"SELECT {contract.fill_sql(template)} FROM (SELECT $v1_value AS v1_value, "
         f"$v2_value AS v2_value, $v1_serial_no AS v1_serial_no, $v2_serial_no AS "
         f"v2_serial_no, $field AS field, $system AS system, $biz_order_no AS biz_order_no, "
-        f"CAST($residual AS DECIMAL(18,2)) AS residual)", values).fetchone()
+        f"CAST($residual AS DECIMAL(18,2)) AS residual, "
+        f"CAST($cutover_date AS DATE) AS cutover_date)", values).fetchone()
     assert row == (template.format(serial_no="S1", **values),)
 
 
@@ -55,14 +56,28 @@ def test_each_action_template_is_filled_once_with_the_findings_values(kind, temp
     ("NETTING_DIFFERENCE", {"v1_value": "C 101.00 + D 1.00", "v2_value": "C 100.00"},
      "business order O-1 nets to the same in both: v1 posts C 101.00 + D 1.00, v2 posts "
      "C 100.00"),
+    # cut over: v2 is the record, the action repairs v1 and says why
+    ("MISSING_IN_V1", {"record": "v2", "v2_value": "C 5.00"},
+     "post it in v1: v2 is the record since 2026-11-02 (C 5.00 as v2 serial S2)"),
+    ("MISSING_IN_V2", {"record": "v2", "v1_value": "C 5.00", "copies": 1},
+     "reverse v1 serial S1 (C 5.00): v2 is the record since 2026-11-02"),
+    ("AMOUNT_MISMATCH", {"record": "v2", "v1_value": "C 5.00", "v2_value": "C 6.00"},
+     "correct v1 serial S1 from C 5.00 to C 6.00: v2 is the record since 2026-11-02"),
+    ("NETTING_DIFFERENCE", {"record": "v2", "v2_value": "D 5.00 + C 5.00",
+                            "v1_serial_no": None},
+     "business order O-1 nets to nothing: v2 posts D 5.00 + C 5.00, v1 nothing; post the "
+     "same in v1"),
+    ("ACCOUNT_MISSING_IN_V1", {"record": "v2"},
+     "open the account in v1 with v2's balance: v2 is the record since 2026-11-02"),
 ])
 def test_an_action_follows_what_the_data_says(kind, columns, starts):
     row = {"v1_value": None, "v2_value": None, "residual": None, "copies": None,
-           "v1_serial_no": "S1", "v2_serial_no": "S2", **columns}
+           "v1_serial_no": "S1", "v2_serial_no": "S2", "record": "v1", **columns}
     (action,) = duckdb.connect().execute(
         f"SELECT {contract.action_sql()} FROM (SELECT $kind AS kind, $v1_value AS v1_value, "
         f"$v2_value AS v2_value, $v1_serial_no AS v1_serial_no, $v2_serial_no AS "
         f"v2_serial_no, NULL AS field, 'v1' AS system, 'O-1' AS biz_order_no, "
+        f"$record AS record, DATE '2026-11-02' AS cutover_date, "
         f"CAST($residual AS DECIMAL(18,2)) AS residual, "
         f"CAST($copies AS BIGINT) AS copies)", {"kind": kind, **row}).fetchone()
     assert action.startswith(starts)

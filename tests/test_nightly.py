@@ -329,7 +329,7 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.diff()
     assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'state_format'") == [
         (str(STATE_FORMAT),)]
-    assert STATE_FORMAT == 6    # 2: daily aggregates; 3: evidence; 4: timing matches;
+    assert STATE_FORMAT == 7    # 2: daily aggregates; 3: evidence; 4: timing matches;
     #                             5: pair_no in the evidence; 6: a folder, catalog + files
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}

@@ -78,6 +78,13 @@ def render(status: Status) -> str:
         "Unexplained balance difference (sum of |difference|) on the latest date "
         "reconciled, by currency.",
         [({"currency": c}, float(v)) for c, v in sorted(status.unexplained.items())])
+    add("recon_cohort_clean_dates", "gauge",
+        "Consecutive clean dates of each cut-over cohort (shadow: the accounts not cut "
+        "over), counted back from the latest date reconciled.",
+        [({"cohort": c.cohort}, c.clean_dates) for c in status.cohorts])
+    add("recon_cohort_ready", "gauge",
+        "1 if the cohort has been clean for [readiness] days dates, else 0.",
+        [({"cohort": c.cohort}, int(c.ready)) for c in status.cohorts])
     if status.month_end is not None:
         add("recon_month_end_pass", "gauge",
             "1 if the previous month's month-end check passes, else 0.",

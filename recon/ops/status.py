@@ -32,6 +32,7 @@ from pathlib import Path
 from recon.config import Config
 from recon.dates import SHANGHAI
 from recon.money import plain
+from recon.ops.cohorts import readiness
 from recon.state import lock_held, reading
 from recon.state.store import NO_DATES, Store
 from recon.views.month_end import Month
@@ -89,6 +90,7 @@ class Status:
     rows: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     # (system, dataset) -> (rows read, rows rejected), over every successful run
     month_end: dict | None = None      # the previous month's check: month, verdict, reasons
+    cohorts: tuple = ()                # each cut-over cohort's readiness, and shadow's
 
     @property
     def behind_days(self) -> int:
@@ -128,6 +130,7 @@ class Status:
                            for c, n, t in self.in_transit},
             "unexplained": {c: plain(v) for c, v in self.unexplained.items()},
             "month_end": self.month_end,
+            "cohorts": [c.as_data() for c in self.cohorts],
         }
 
 
@@ -151,7 +154,7 @@ def status(con, db_path: Path, config: Config, now: datetime | None = None) -> S
     now = (now or datetime.now(UTC)).astimezone(UTC)
     local = now.astimezone(SHANGHAI)
     due = local.date() - timedelta(days=1 if local.hour >= config.due_hour else 2)
-    runs = _runs(con, running_now=lock_held(db_path))
+    runs = read_runs(con, running_now=lock_held(db_path))
     latest = runs[-1] if runs else None
     successes = [r for r in runs if r.status == "succeeded"]
     last_success = successes[-1] if successes else None
@@ -196,10 +199,11 @@ def status(con, db_path: Path, config: Config, now: datetime | None = None) -> S
                   open_by_severity=dict(sorted(by_severity.items())),
                   open_by_kind=dict(sorted(by_kind.items())), in_transit=transit,
                   unexplained=unexplained, findings=findings, rows=rows,
-                  month_end=_month_end(con, due, done))
+                  month_end=_month_end(con, due, done),
+                  cohorts=readiness(db_path, config).cohorts)
 
 
-def _runs(con, running_now: bool) -> list[Run]:
+def read_runs(con, running_now: bool) -> list[Run]:
     """Every run, oldest first; a 'running' record is the run in progress only if it is
     the latest and the lock is held, else it was killed."""
     rows = con.execute(

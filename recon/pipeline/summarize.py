@@ -61,6 +61,7 @@ def date_result(r: DateRun) -> DateResult:
         engine=r.engine.name,
         in_transit=worklist.in_transit(con, d, window),
         timing_window_days=window,
+        cut_over=tuple(queries.run(con, "views/date_cut_over", {"d": d}).fetchall()),
     )
 
 

@@ -3,7 +3,8 @@
 A date's fingerprint is what decides its results: every input file's path, size and
 modification time, and the footer of each Parquet file (its row groups and statistics:
 a file rewritten in place with other rows has another one), the settings that change
-what is found (compared fields, severity thresholds, the timing window, column maps,
+what is found (compared fields, severity thresholds, the timing window, the netting
+bound, column maps, the accounts cut over by the date,
 what the state keeps, --fail-on) and recon's version. A date whose last successful run
 had the same fingerprint is not read again, unless a date within the timing window
 before it was recomputed in the same run and its MISSING_IN_* items changed (they are
@@ -80,6 +81,8 @@ def fingerprint(request, biz_date: date) -> str | None:
                 "columns": {s: dict(m) for s, m in config.column_maps.items()},
                 "keep_entries": config.keep_entries, "fail_on": request.fail_on,
                 "recon": __version__}
+    if config.cutover is not None:   # the accounts cut over by the date, and when
+        settings["cutover"] = config.cutover.digest(biz_date)
     text = json.dumps({"inputs": listed, "settings": settings}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 

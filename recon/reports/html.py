@@ -73,6 +73,13 @@ def render_month_end(data: dict) -> str:
         money_by_currency=_shown_by_currency)
 
 
+def render_summary(data: dict, paragraph: str) -> str:
+    """The `recon summary` page, from its JSON data (recon/views/period.py)."""
+    return _env.get_template("summary.html.j2").render(
+        title=f"Reconciliation summary — {data['from']} to {data['to']}", data=data,
+        paragraph=paragraph, data_json=_json_for_script(data), money=shown)
+
+
 def _decimals(amounts: dict[str, str]) -> dict[str, Decimal]:
     return {currency: Decimal(amount) for currency, amount in amounts.items()}
 

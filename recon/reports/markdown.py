@@ -20,6 +20,12 @@ def render(result: DateResult) -> str:
     add(f"**Verdict: {result.verdict.upper()}** · {result.findings} finding(s){accepted} · "
         f"{result.rejected} rejected row(s) · run `{result.run_id}`")
     add("")
+    if result.cut_over:
+        add(f"Cut over to v2: {len(result.cut_over):,} account(s) here have v2 as their "
+            f"record and v1 as the shadow their actions repair (marked *v2 record*): "
+            + ", ".join(f"{cell(a)} since {since.isoformat()}"
+                        for a, since in result.cut_over) + ".")
+        add("")
     add("## Totals")
     add("")
     add("| | v1 | v2 |")
@@ -102,7 +108,7 @@ def render(result: DateResult) -> str:
             for a in result.top_accounts:
                 missing = ("" if not a.one_sided else " (no v1 balance row)"
                            if a.v1_closing is None else " (no v2 balance row)")
-                add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
+                add(f"| {_account(result, a.account_id)} | {cell(a.currency)} | {a.findings} | "
                     f"{shown(a.v1_closing) or '—'} | {shown(a.v2_closing) or '—'} | "
                     f"{shown(a.closing_difference)} | {shown(a.carried)} | "
                     f"{shown(a.entry_impact)} | {shown(a.unexplained)}{missing} |")
@@ -110,7 +116,7 @@ def render(result: DateResult) -> str:
             add("| account | currency | findings | Σ amount_impact |")
             add("|---|---|---:|---:|")
             for a in result.top_accounts:
-                add(f"| {cell(a.account_id)} | {cell(a.currency)} | {a.findings} | "
+                add(f"| {_account(result, a.account_id)} | {cell(a.currency)} | {a.findings} | "
                     f"{shown(a.entry_impact)} |")
         add("")
 
@@ -124,9 +130,10 @@ def render(result: DateResult) -> str:
                 "| impact | suggested action |")
             add("|---|---|---|---|---|---|---|---|---:|---|")
             for r in rows:
-                add("| " + " | ".join(cell(r[k]) for k in (
-                    "item_id", "severity", "account_id", "v1_serial_no", "v2_serial_no",
-                    "field", "v1_value", "v2_value")) + f" | {shown(r['amount_impact'])} | "
+                add(f"| {cell(r['item_id'])} | {cell(r['severity'])} | "
+                    f"{_account(result, r['account_id'])} | " + " | ".join(cell(r[k]) for k in (
+                        "v1_serial_no", "v2_serial_no", "field", "v1_value", "v2_value"))
+                    + f" | {shown(r['amount_impact'])} | "
                     f"{cell(r['suggested_action'])} |")
             add("")
 
@@ -142,3 +149,8 @@ def render(result: DateResult) -> str:
         add("")
     return "\n".join(lines)
 
+
+def _account(result: DateResult, account_id: str) -> str:
+    """An account's cell, marked when v2 is its record on the date."""
+    mark = " *v2 record*" if result.record(account_id) == "v2" else ""
+    return cell(account_id) + mark

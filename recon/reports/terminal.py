@@ -79,13 +79,30 @@ def worklist(items: pl.DataFrame, fmt: str) -> str:
         return value.rjust(width) if right else value.ljust(width)
 
     right = {"amount_impact", "days_open"}
-    lines = [" ".join(cell(h, w, c in right) for c, h, w in TABLE).rstrip()]
+    table = TABLE   # with the record's column when an item's record is v2 (cut over)
+    if any(item.get("record") == "v2" for item in rows):
+        table = (*TABLE[:-1], ("record", "rec", 3), TABLE[-1])
+    lines = [" ".join(cell(h, w, c in right) for c, h, w in table).rstrip()]
     for item in rows:
         lines.append(" ".join(cell(visible(text(item[c])), w, c in right)
-                              for c, _, w in TABLE).rstrip())
+                              for c, _, w in table).rstrip())
         lines += textwrap.wrap(visible(text(item["suggested_action"])), TABLE_WIDTH,
                                initial_indent="  → ", subsequent_indent="    ")
     return "\n".join(lines) + f"\n{len(rows)} item(s)\n"
+
+
+def readiness(result) -> str:
+    """`recon readiness` as a table: one line a cohort."""
+    last = next((c.last_date for c in result.cohorts if c.last_date), None)
+    lines = [f"readiness: {result.days} clean date(s) before the next wave"
+             + (f", as of {last}" if last else ", nothing reconciled yet"),
+             f"{'cohort':<20} {'cut over':<10} {'accounts':>9} {'clean dates':>11} "
+             f"{'open items':>10}  ready"]
+    for c in result.cohorts:
+        lines.append(f"{visible(c.cohort)[:20]:<20} {c.cutover_date or '—'!s:<10} "
+                     f"{c.accounts:>9,} {c.clean_dates:>11} {c.open_items:>10,}  "
+                     f"{'yes' if c.ready else 'NO'}")
+    return "\n".join(lines) + "\n"
 
 
 def status(current, db_path: str) -> str:
@@ -134,6 +151,12 @@ def status(current, db_path: str) -> str:
         f"{month['month']} {month['verdict']}" + (
             f" ({len(month['reasons'])} reason(s); recon month-end --month "
             f"{month['month']})" if month["reasons"] else "")))
+    for c in current.cohorts if any(c.cutover_date for c in current.cohorts) else ():
+        lines.append(f"  cohort           {c.cohort}"
+                     + (f" (cut over {c.cutover_date})" if c.cutover_date else "")
+                     + f": {c.clean_dates} clean date(s), "
+                     + ("ready" if c.ready else "not ready")
+                     + (f", {c.open_items:,} open item(s)" if c.open_items else ""))
     return for_terminal(lines)
 
 

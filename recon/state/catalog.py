@@ -124,13 +124,19 @@ class Catalog:
     # -- the schema ----------------------------------------------------------------------
 
     def create(self) -> None:
-        """The catalog's tables and indexes, where missing, in WAL mode."""
+        """The catalog's tables and indexes, where missing, in WAL mode; a column a
+        later format added to a table is added to it (NULL in the rows before)."""
         self.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             for spec in CATALOG_TABLES:
                 columns = ", ".join(f"{n} {sqlite_type(k)}" for n, k in spec.columns)
                 key = f", PRIMARY KEY ({', '.join(spec.key)})" if spec.key else ""
                 self.execute(f"CREATE TABLE IF NOT EXISTS {spec.name} ({columns}{key})")
+                have = {row[1] for row in self.rows(f"PRAGMA table_info({spec.name})")}
+                for name, kind in spec.columns:
+                    if name not in have:
+                        self.execute(f"ALTER TABLE {spec.name} ADD COLUMN {name} "
+                                     f"{sqlite_type(kind)}")
                 for index in spec.indexes:
                     name = f"{spec.name}_{'_'.join(index)}"
                     self.execute(f"CREATE INDEX IF NOT EXISTS {name} "

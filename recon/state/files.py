@@ -64,11 +64,11 @@ def views(con, root: Path, stored: Iterable[tuple[date, str, str]],
             if table in files:
                 files[table].append(str(folder(root, biz_date, run_id) / f"{table}.parquet"))
     for table in DATE_TABLES:
-        parts = [empty(table)]
+        parts = [empty(table)]   # every column, typed, even where older files lack one
         if files[table.name]:
             listed = ", ".join(queries.literal(path) for path in files[table.name])
-            parts = [f"SELECT * FROM read_parquet([{listed}], union_by_name = true, "
-                     f"hive_partitioning = false)"]
+            parts.append(f"SELECT * FROM read_parquet([{listed}], union_by_name = true, "
+                         f"hive_partitioning = false)")
         if overlay and table.name in overlay:
             parts.append(f"SELECT * FROM {overlay[table.name]}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {table.name} AS "

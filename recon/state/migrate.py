@@ -58,6 +58,20 @@ def _new_catalog(path: Path, origin: str) -> None:
         catalog.close()
 
 
+def upgrade(path: Path) -> None:
+    """A catalog of an earlier folder format brought to this one (Catalog.create adds
+    the columns a later format added; the date files of earlier runs lack them, and
+    read as NULL)."""
+    catalog = Catalog(path)
+    try:
+        catalog.create()
+        with catalog.transaction():
+            catalog.execute("UPDATE meta SET value = :v WHERE key = 'state_format'",
+                            {"v": str(STATE_FORMAT)})
+    finally:
+        catalog.close()
+
+
 def _finished(folder: Path) -> bool:
     catalog = Catalog(folder / "catalog.sqlite", read_only=True)
     try:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-STATE_FORMAT = 6   # 1-5: one DuckDB file (schema_v1..v5); 6: a folder, catalog + files
+# 1-5: one DuckDB file (schema_v1..v5); 6: a folder, catalog + files; 7: findings and
+# worklist items carry `record` (cut-over)
+STATE_FORMAT = 7
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ DATE_TABLES = (
         currency VARCHAR, v1_serial_no VARCHAR, v2_serial_no VARCHAR, copy_no INTEGER,
         field VARCHAR, v1_value VARCHAR, v2_value VARCHAR, amount_impact DECIMAL(18,2),
         residual DECIMAL(18,2), fix_side VARCHAR, suggested_action VARCHAR,
-        biz_order_no VARCHAR"""),
+        biz_order_no VARCHAR, record VARCHAR"""),
     _table("evidence", _ENTRY + ", pair_no BIGINT, source_file VARCHAR, source_row BIGINT"),
     _table("entries", _ENTRY + ", source_file VARCHAR, source_row BIGINT"),
     _table("balances", """biz_date DATE, system VARCHAR, account_id VARCHAR,
@@ -91,7 +93,8 @@ CATALOG_TABLES = (
         residual DECIMAL(18,2), fix_side VARCHAR, suggested_action VARCHAR,
         first_seen DATE, last_seen DATE, last_run_id VARCHAR, updated_at TIMESTAMP,
         accepted_by VARCHAR, accepted_reason VARCHAR, accepted_at TIMESTAMP,
-        accepted_impact DECIMAL(18,2), resolution VARCHAR, resolved_on DATE""",
+        accepted_impact DECIMAL(18,2), resolution VARCHAR, resolved_on DATE,
+        record VARCHAR""",
            key=("item_id",), indexes=(("status",), ("biz_date",))),
     _table("worklist_events", """item_id VARCHAR, changed_at TIMESTAMP, run_id VARCHAR,
         biz_date DATE, from_status VARCHAR, to_status VARCHAR, note VARCHAR""",

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from recon import queries
+from recon import cutover, queries
 from recon.config import Config
 from recon.errors import NotFound, UsageError, first_line
 from recon.state import files, migrate
@@ -78,14 +78,27 @@ class Store:
             raise UsageError(f"the state database has schema version {stored}, newer than "
                              f"this recon reads (1 to {STATE_FORMAT}): use the recon that "
                              f"wrote it, or a newer one", str(self.root))
+        if int(stored) < STATE_FORMAT:   # a folder of an earlier format: columns added
+            self.catalog.close()
+            if write:
+                migrate.upgrade(path)
+            else:
+                from recon.state.lock import run_lock
+
+                with run_lock(self.root):
+                    migrate.upgrade(path)
+            self.catalog = Catalog(path, read_only=not write)
 
     def close(self) -> None:
         self.catalog.close()
 
     def connect(self):
         """An in-memory DuckDB connection with the config's settings, spilling to the
-        config's temp directory or `<db>.tmp`."""
-        return connect(self.config, Path(f"{self.root}.tmp"))
+        config's temp directory or `<db>.tmp`, with the cut-over (the temp table
+        `cutover`, recon/cutover.py)."""
+        con = connect(self.config, Path(f"{self.root}.tmp"))
+        cutover.register(con, self.config.cutover.rows if self.config.cutover else None)
+        return con
 
     # -- laying out the state on a connection --------------------------------------------
 
@@ -96,7 +109,8 @@ class Store:
         over the dates from `first` to `last` (None: no bound), less `skip`, plus the
         `overlay` relations; the catalog's runs, dates, timing matches, month-end checks
         and meta; and the worklist: `open` (items not resolved, and every item the
-        dates' findings name), `all`, or `none` (left empty: the caller pulls it)."""
+        dates' findings name), `unresolved` (those not resolved only), `all`, or `none`
+        (left empty: the caller pulls it)."""
         with self.catalog.snapshot() as catalog:
             stored = [(d, run, tables) for d, run, tables in _dates(catalog)
                       if (first is None or d >= first) and (last is None or d <= last)
@@ -112,6 +126,8 @@ class Store:
             elif worklist == "open":
                 catalog.pull(con, "worklist", f"WHERE {OPEN}")
                 self._pull_named(con, "SELECT DISTINCT item_id FROM findings")
+            elif worklist == "unresolved":   # new, open and accepted items only
+                catalog.pull(con, "worklist", f"WHERE {OPEN}")
             else:
                 con.execute("CREATE OR REPLACE TEMP TABLE worklist AS "
                             + empty(_table("worklist")))

@@ -46,9 +46,10 @@ class DatePage:
                   "unexplained": t.unexplained} for t in self.trend]
         trend.append({"biz_date": r.biz_date.isoformat(), "findings": r.findings,
                       "unexplained": exact_by_currency(b.unexplained if b else ())})
-        rows = [{k: plain(v) for k, v in row.items() if k in WORKLIST_SHOWN}
+        shown = WORKLIST_SHOWN + (("record",) if r.cut_over else ())
+        rows = [{k: plain(v) for k, v in row.items() if k in shown}
                 for row in self.worklist_rows]
-        return {
+        data = {
             "biz_date": r.biz_date.isoformat(),
             "verdict": r.verdict,
             "headline": {
@@ -75,6 +76,9 @@ class DatePage:
                                            for c, n, t in r.in_transit]},
             "accounts": [a.as_data() for a in self.accounts],
             "worklist": {"total": r.findings, "shown": len(rows),
-                         "columns": [c for c in WORKLIST_SHOWN if c in self.worklist_columns],
+                         "columns": [c for c in shown if c in self.worklist_columns],
                          "rows": rows},
         }
+        if r.cut_over:   # only then: a page of a ledger with no cut-over is as it was
+            data["cut_over"] = {a: since.isoformat() for a, since in r.cut_over}
+        return data

@@ -20,7 +20,8 @@ AGEING_BUCKETS = ("0-1 d", "2-7 d", "8-30 d", ">30 d")
 LIST_COLUMNS = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
                 "v1_serial_no", "v2_serial_no", "field", "v1_value", "v2_value",
                 "amount_impact", "currency", "residual", "fix_side", "suggested_action",
-                "first_seen", "last_seen", "days_open", "accepted_by", "accepted_reason")
+                "first_seen", "last_seen", "days_open", "accepted_by", "accepted_reason",
+                "record")
 # The ageing bucket of an item still to be worked, as of a date ($d).
 AGEING_SQL = (
     "CASE WHEN $d - first_seen <= 1 THEN '0-1 d' WHEN $d - first_seen <= 7 THEN '2-7 d' "
@@ -77,7 +78,9 @@ def items(con, filters: Filters, as_of: date | None = None) -> pl.DataFrame:
     days_open = ("CASE WHEN status = 'resolved' THEN last_seen ELSE COALESCE("
                  "CAST($as_of AS DATE), (SELECT max(biz_date) FROM runs "
                  "WHERE status = 'succeeded'), last_seen) END - first_seen AS days_open")
-    columns = ", ".join(days_open if c == "days_open" else c for c in LIST_COLUMNS)
+    record = "COALESCE(record, 'v1') AS record"   # items found before cut-overs were known
+    columns = ", ".join(days_open if c == "days_open" else record if c == "record" else c
+                        for c in LIST_COLUMNS)
     return frame(con,
                  f"SELECT {columns} FROM worklist WHERE {' AND '.join(where)} "
                  f"ORDER BY status IN ('resolved', 'accepted'), severity, "

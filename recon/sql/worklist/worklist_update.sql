@@ -77,7 +77,7 @@ SET status = c.to_status, resolution = c.resolution, resolved_on = c.resolved_on
     biz_date = f.biz_date, severity = f.severity, system = f.system, currency = f.currency,
     v1_value = f.v1_value, v2_value = f.v2_value, amount_impact = f.amount_impact,
     residual = f.residual, fix_side = f.fix_side, suggested_action = f.suggested_action,
-    first_seen = LEAST(w.first_seen, f.biz_date), last_seen = GREATEST(w.last_seen, f.biz_date),
+    record = f.record, first_seen = LEAST(w.first_seen, f.biz_date), last_seen = GREATEST(w.last_seen, f.biz_date),
     last_run_id = $run_id, updated_at = $now
 FROM worklist_changes AS c, findings AS f
 WHERE w.item_id = c.item_id
@@ -95,12 +95,12 @@ WHERE w.item_id = c.item_id
 INSERT INTO worklist (
     item_id, kind, scope, biz_date, severity, status, system, account_id, currency,
     v1_serial_no, v2_serial_no, field, v1_value, v2_value, amount_impact, residual,
-    fix_side, suggested_action, first_seen, last_seen, last_run_id, updated_at
+    fix_side, suggested_action, first_seen, last_seen, last_run_id, updated_at, record
 )
 SELECT f.item_id, f.kind, f.scope, f.biz_date, f.severity, 'new', f.system, f.account_id, f.currency,
        f.v1_serial_no, f.v2_serial_no, f.field, f.v1_value, f.v2_value,
        f.amount_impact, f.residual, f.fix_side, f.suggested_action,
-       f.biz_date, f.biz_date, $run_id, $now
+       f.biz_date, f.biz_date, $run_id, $now, f.record
 FROM findings AS f
 JOIN worklist_changes AS c ON c.item_id = f.item_id AND c.from_status IS NULL
 WHERE f.biz_date = $d;
