@@ -27,7 +27,7 @@ from recon.config import Config
 from recon.contract import ENTRY_KINDS, KINDS
 
 START = date(2026, 11, 1)
-PROFILE = settings(max_examples=8, deadline=None,
+PROFILE = settings(max_examples=5, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 specs = st.builds(
@@ -155,7 +155,8 @@ def test_csv_and_parquet_give_identical_findings(workdir, spec):
     shutil.rmtree(root)
 
 
-@PROFILE
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=specs.filter(lambda s: s.breaks > 0), bound=st.sampled_from([2, 3, 20]))
 def test_the_netting_match_moves_no_money_and_keeps_to_its_bound(workdir, spec, bound):
     """The netting match moves no money: each account's Σ amount_impact over its entry

@@ -165,6 +165,7 @@ def test_a_missing_table_or_date_is_an_input_error(tmp_path):
     assert "missing entries partition for v1 on 2026-12-01" in result.output
 
 
+@pytest.mark.slow   # 30 s of a JVM start: make test-slow
 def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
     """jobs/spark_diff.py under spark-submit (master from spark-submit, local[2] on
     loopback here) gives the DuckDB engine's worklist and exits with recon's code.
