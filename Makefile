@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install servers bench-db bench-state bench-netting demo test test-slow test-bench test-browser lint bench bench-100m \
+.PHONY: install servers bench-db bench-state bench-netting bench-startup demo test test-slow test-bench test-browser lint bench bench-100m \
         bench-install clean
 
 $(STAMP): requirements.lock requirements-spark.lock pyproject.toml
@@ -94,6 +94,10 @@ bench: install bench-install servers  ## recon vs bare DuckDB vs datacompy at SI
 	$(BIN)/python bench/databases.py --size $(DB_SIZE) --runs $(RUNS) --write BENCHMARKS.md
 	$(BIN)/python bench/state.py --runs $(RUNS) --write BENCHMARKS.md
 	$(BIN)/python bench/netting.py --runs $(RUNS) --write BENCHMARKS.md
+	$(BIN)/python bench/startup.py --write BENCHMARKS.md
+
+bench-startup: install  ## recon --help and recon status: what a command costs to start
+	$(BIN)/python bench/startup.py --write BENCHMARKS.md
 
 bench-netting: install  ## the netting match on and off, at 10M entries a side
 	$(BIN)/python bench/netting.py --runs $(RUNS) --write BENCHMARKS.md

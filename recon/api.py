@@ -30,29 +30,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from recon import pipeline
 from recon.config import Config, load_config
-from recon.contract import KINDS, SEVERITIES, SYSTEMS
+from recon.contract import KINDS, SEVERITIES, STATUSES, SYSTEMS
 from recon.dates import as_date, utcnow, yesterday
 from recon.errors import LockHeld, NotFound, ReconError, UsageError
-from recon.ops import cohorts, metrics, period, schedule
-from recon.ops.status import Status
+from recon.ops import metrics, schedule
 from recon.ops.status import current as read_status
-from recon.pipeline.stages import LiveProgress, Stages
-from recon.reports import month_end as month_end_files
-from recon.result import DateResult
 from recon.state import Store, reading, reconciled, run_lock
 from recon.state.store import NO_DATES
-from recon.views import month_end as monthend
 from recon.views import worklist
-from recon.views.explain import Explanation
-from recon.views.explain import explain as explain_account
-from recon.views.month_end import Month, MonthEnd
-from recon.views.period import Summary
-from recon.views.readiness import Readiness
+from recon.views.month_end import Month
+
+# What only some verbs use is imported by them (a `recon status` from cron pays for
+# what it uses only: the pipeline, the reports and polars are not among it).
+if TYPE_CHECKING:
+    import polars as pl
+
+    from recon.ops.status import Status
+    from recon.pipeline.stages import LiveProgress, Stages
+    from recon.result import DateResult
+    from recon.views.explain import Explanation
+    from recon.views.month_end import MonthEnd
+    from recon.views.period import Summary
+    from recon.views.readiness import Readiness
 
 
 def open(db_path: str | Path = "recon.duckdb", config: Config | str | Path | None = None
@@ -96,7 +98,7 @@ class State:
         the timing window of the last date reconciled (they may yet arrive). days_open
         counts to the last date reconciled (to last_seen for a resolved item)."""
         filters = worklist.Filters(
-            statuses=_names(status, "status", worklist.STATUSES),
+            statuses=_names(status, "status", STATUSES),
             kinds=_names(kind, "kind", KINDS),
             severities=_names(severity, "severity", SEVERITIES),
             fix_side=_names(fix_side, "fix_side", SYSTEMS)[0] if fix_side else None,
@@ -117,6 +119,8 @@ class State:
 
     def explain(self, biz_date: date | str, account_id: str) -> Explanation:
         """One account's waterfall on one date, and its entries side by side."""
+        from recon.views.explain import explain as explain_account
+
         d = as_date(biz_date, "--date")
         with self.reading(d, d, worklist="none") as con:
             return explain_account(con, d, account_id)
@@ -150,6 +154,9 @@ class State:
     def month_end(self, month: Month | str, out_dir: str | Path | None = None) -> MonthEnd:
         """The finance month-end check of `month` (YYYY-MM); with `out_dir`, its files
         are written to OUT/month-end-YYYY-MM/ (see `MonthEnd.folder`)."""
+        from recon.reports import month_end as month_end_files
+        from recon.views import month_end as monthend
+
         target = month if isinstance(month, Month) else Month.parse(month)
         with self.reading(None, target.last) as con:
             result = monthend.check(con, target, self.config.timing_window_days)
@@ -163,6 +170,8 @@ class State:
         counted back from the last date reconciled, and whether it is ready for the next
         wave ([readiness] days). `cohort` shows one (an unknown name is a usage error,
         naming the cohorts). `.frame()` gives the rows as a DataFrame."""
+        from recon.ops import cohorts
+
         result = cohorts.readiness(self.db_path, self.config)
         if cohort is None:
             return result
@@ -174,12 +183,16 @@ class State:
     def summary(self, start: date | str, end: date | str) -> Summary:
         """The period from `start` to `end` as the team's weekly report needs it
         (recon/views/period.py); `.frames()` gives its tables as DataFrames."""
+        from recon.ops import period
+
         return period.summary(self.db_path, self.config, as_date(start, "--from"),
                               as_date(end, "--to"))
 
     def _record_month_end(self, result: MonthEnd) -> None:
         """Keep the check's verdict in the catalog, for `recon status` (the metrics):
         under the run lock; when a run holds it, the run's own check will be kept."""
+        from recon.views import month_end as monthend
+
         try:
             with run_lock(self.db_path):
                 store = Store(self.db_path, self.config, write=True)
@@ -203,6 +216,8 @@ class State:
         stops (the dates before it stay committed) and is raised. A date whose inputs
         and settings did not change since its last successful run is not recomputed
         (an `Unchanged` in the list; recon/pipeline/unchanged.py) unless `force`."""
+        from recon import pipeline
+
         days = [as_date(dates)] if isinstance(dates, date | str) else [
             as_date(d) for d in dates]
         request = pipeline.DiffRequest(

@@ -60,6 +60,7 @@ COMPARABLE_FIELDS = (*DEFAULT_COMPARE_FIELDS, "posted_at", "balance_after")
 BOOKING_FIELDS = ("currency", "legal_entity", "subject_code", "biz_type")
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
+STATUSES = ("new", "open", "resolved", "accepted")   # a worklist item's lifecycle
 FAIL_ON = ("any", "P1", "P2", "P3", "never")
 
 

@@ -16,29 +16,31 @@ empty without a file, and every finding takes its `record` from it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from recon import queries
 from recon.errors import ConfigError, first_line
 
 SHADOW = "shadow"   # the readiness row of the accounts not cut over
-SCHEMA = pa.schema([("account_id", pa.string()), ("cutover_date", pa.date32()),
-                    ("cohort", pa.string())])
+COLUMNS = (("account_id", "string"), ("cutover_date", "date32"), ("cohort", "string"))
+
+
+def schema():
+    """The rows' Arrow schema (pyarrow is imported when a cut-over is read)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, kind)()) for name, kind in COLUMNS])
 
 
 @dataclass(frozen=True, eq=False)
 class Cutover:
-    """The cut-over file's rows (SCHEMA), checked."""
+    """The cut-over file's rows (a pyarrow Table of `schema()`), checked."""
 
     path: str
-    rows: pa.Table
+    rows: object   # a pyarrow Table of `schema()`
 
     def register(self, con) -> None:
         """The rows as the temp table `cutover` on `con`."""
@@ -47,6 +49,9 @@ class Cutover:
     def digest(self, biz_date: date) -> str:
         """What of the file bears on `biz_date`'s findings: the accounts cut over by
         then, with their dates (a later wave, or a cohort's name, does not)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         cut = self.rows.filter(pc.less_equal(self.rows["cutover_date"],
                                              pa.scalar(biz_date, pa.date32())))
         cut = cut.select(["account_id", "cutover_date"]).sort_by("account_id")
@@ -59,15 +64,22 @@ class Cutover:
         return sorted(set(self.rows["cohort"].to_pylist()))
 
 
-def register(con, rows: pa.Table | None) -> None:
-    """`rows` (SCHEMA; None: no cut-over) as the temp table `cutover` on `con`."""
-    con.register("cutover_rows", rows if rows is not None else SCHEMA.empty_table())
+def register(con, rows=None) -> None:
+    """`rows` (a pyarrow Table of `schema()`; None: no cut-over) as the temp table
+    `cutover` on `con`."""
+    if rows is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE cutover (account_id VARCHAR, "
+                    "cutover_date DATE, cohort VARCHAR)")
+        return
+    con.register("cutover_rows", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE cutover AS SELECT * FROM cutover_rows")
     con.unregister("cutover_rows")
 
 
 def load(name: str, config_file: str) -> Cutover:
-    """The cut-over file `name` (relative to the config file's folder), checked."""
+    """The cut-over file `name` (relative to the config file's folder), checked. Read in
+    Python (csv, or pyarrow for Parquet): a cut-over file holds accounts, not entries,
+    and every command that reads the config reads it."""
     path = Path(name)
     if not path.is_absolute():
         path = Path(config_file).resolve().parent / path
@@ -75,70 +87,59 @@ def load(name: str, config_file: str) -> Cutover:
     if not path.is_file():
         raise ConfigError("cutover.accounts: the cut-over file is not there", where)
     parquet = path.suffix.lower() == ".parquet"
-    con = duckdb.connect()
     try:
-        source = (f"read_parquet({queries.literal(where)}, file_row_number = true)"
-                  if parquet else
-                  f"(SELECT *, row_number() OVER () AS file_row_number FROM read_csv("
-                  f"{queries.literal(where)}, header = true, all_varchar = true, "
-                  f"auto_detect = false, columns = {_csv_columns(con, where)}))")
-        try:
-            con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {source}")
-            names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
-        except duckdb.Error as exc:
-            raise ConfigError(f"cannot read the cut-over file: {first_line(exc)}",
-                              where) from None
-        for column in ("account_id", "cutover_date"):
-            if column not in names:
-                raise ConfigError(f"the cut-over file has no column {column}", where)
-        cohort = ("NULLIF(trim(CAST(cohort AS VARCHAR)), '')" if "cohort" in names
-                  else "NULL")
-        con.execute(f"""CREATE TEMP TABLE cut AS
-            SELECT file_row_number + 1 AS line, trim(CAST(account_id AS VARCHAR)) AS account_id,
-                   CAST(cutover_date AS VARCHAR) AS raw_date,
-                   TRY_CAST(CAST(cutover_date AS VARCHAR) AS DATE) AS cutover_date,
-                   {cohort} AS cohort
-            FROM raw""")
-        _check(con, where, "row" if parquet else "line")
-        rows = con.sql(
-            "SELECT account_id, cutover_date, "
-            "COALESCE(cohort, 'cutover-' || strftime(cutover_date, '%Y-%m-%d')) AS cohort "
-            "FROM cut ORDER BY line").to_arrow_table()
-    finally:
-        con.close()
-    return Cutover(where, rows.cast(SCHEMA))
-
-
-def _csv_columns(con, where: str) -> str:
-    """read_csv's columns option: every column of the header as VARCHAR."""
-    try:
-        header = con.execute(f"SELECT * FROM read_csv({queries.literal(where)}, "
-                             f"header = true, all_varchar = true) LIMIT 0").description
-    except duckdb.Error as exc:
+        names, rows = _parquet(path) if parquet else _csv(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"cannot read the cut-over file: {first_line(exc)}", where) from None
-    return "{" + ", ".join(f"{queries.literal(d[0])}: 'VARCHAR'" for d in header) + "}"
+    for column in ("account_id", "cutover_date"):
+        if column not in names:
+            raise ConfigError(f"the cut-over file has no column {column}", where)
+    unit = "row" if parquet else "line"
+    accounts, dates, cohorts, first = [], [], [], {}
+    for line, row in rows:
+        account = (row.get("account_id") or "").strip()
+        raw = row.get("cutover_date")
+        cohort = (row.get("cohort") or "").strip() or None
+        if not account:
+            raise ConfigError(f"{unit} {line}: has no account_id", where)
+        try:
+            day = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+        except ValueError:
+            shown = repr(raw) if raw not in (None, "") else "(empty)"
+            raise ConfigError(f"{unit} {line}: cutover_date {shown} is not a date "
+                              f"(YYYY-MM-DD)", where) from None
+        if cohort == SHADOW:
+            raise ConfigError(f"{unit} {line}: cohort '{SHADOW}' is the name of the accounts "
+                              f"not cut over: name it otherwise", where)
+        if account in first:
+            raise ConfigError(f"{unit} {line}: account {account} is in the cut-over file "
+                              f"twice (first on {unit} {first[account]})", where)
+        first[account] = line
+        accounts.append(account)
+        dates.append(day)
+        cohorts.append(cohort or f"cutover-{day.isoformat()}")
+    import pyarrow as pa
+
+    return Cutover(where, pa.table([pa.array(accounts, pa.string()),
+                                    pa.array(dates, pa.date32()),
+                                    pa.array(cohorts, pa.string())], schema=schema()))
 
 
-def _check(con, where: str, unit: str) -> None:
-    """The first bad row, if any, as a config error naming its line."""
-    checks = (
-        ("account_id IS NULL OR account_id = ''", "has no account_id"),
-        ("cutover_date IS NULL",
-         "cutover_date {raw_date} is not a date (YYYY-MM-DD)"),
-        (f"cohort = '{SHADOW}'",
-         f"cohort '{SHADOW}' is the name of the accounts not cut over: name it otherwise"),
-    )
-    for condition, problem in checks:
-        bad = con.execute(f"SELECT line, raw_date FROM cut WHERE {condition} ORDER BY line "
-                          f"LIMIT 1").fetchone()
-        if bad:
-            text = problem.format(raw_date=repr(bad[1]) if bad[1] is not None else "(empty)")
-            raise ConfigError(f"{unit} {bad[0]}: {text}", where)
-    twice = con.execute(
-        "SELECT account_id, min(line), max(line) FROM (SELECT account_id, line, "
-        "row_number() OVER (PARTITION BY account_id ORDER BY line) AS k FROM cut) "
-        "WHERE k <= 2 GROUP BY account_id HAVING count(*) > 1 ORDER BY max(line) LIMIT 1"
-    ).fetchone()
-    if twice:
-        raise ConfigError(f"{unit} {twice[2]}: account {twice[0]} is in the cut-over file "
-                          f"twice (first on {unit} {twice[1]})", where)
+def _csv(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and (line number, row) of each record of a CSV file (UTF-8, with or
+    without a BOM)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        names = [n.strip() for n in reader.fieldnames or ()]
+        reader.fieldnames = names
+        rows = []
+        for row in reader:
+            rows.append((reader.line_num, row))
+        return names, rows
+
+
+def _parquet(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    return table.column_names, list(enumerate(table.to_pylist(), start=1))

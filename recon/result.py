@@ -6,7 +6,7 @@ nothing downstream recomputes a figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -257,3 +257,27 @@ class DateResult:
                 {"system": s, "reason": r, "rows": n} for s, r, n in self.rejects_by_reason
             ],
         }
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A date not recomputed: what its last successful run recorded."""
+
+    biz_date: date
+    run_id: str
+    exit_code_then: int
+    summary: dict = field(repr=False)
+    out_dir: str | None = None
+
+    def exit_code(self, fail_on: str = "any") -> int:
+        """As that run counted it (the fingerprint holds its --fail-on)."""
+        return self.exit_code_then
+
+    @property
+    def verdict(self) -> str:
+        return self.summary.get("verdict", "")
+
+    def log_line(self) -> dict:
+        return {"biz_date": self.biz_date.isoformat(), "status": "unchanged",
+                "run_id": self.run_id, "verdict": self.verdict,
+                "findings": self.summary.get("findings_total")}

@@ -10,11 +10,8 @@ from pathlib import Path
 
 import click
 
-from recon import api
 from recon.cli.base import cli, config_option, db_option
 from recon.errors import UsageError
-from recon.reports import summary as summary_report
-from recon.reports import terminal
 
 
 @cli.command()
@@ -33,6 +30,9 @@ def readiness(db_path, config_path, cohort, fmt) -> None:
     its open worklist items, and whether it is ready ([readiness] days clean dates,
     default 3). Exit 0 when every cohort shown is ready, 1 when one is not.
     """
+    from recon import api
+    from recon.reports import terminal
+
     result = api.open(db_path, config_path).readiness(cohort)
     if fmt == "json":
         click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
@@ -63,6 +63,9 @@ def summary(first, last, db_path, config_path, fmt, out_file) -> None:
     the month-end verdicts; each cut-over cohort's readiness. A period with nothing
     reconciled is an empty summary (exit 0).
     """
+    from recon import api
+    from recon.reports import summary as summary_report
+
     result = api.open(db_path, config_path).summary(first, last)
     text = {"md": summary_report.markdown, "json": summary_report.as_json,
             "html": summary_report.html}[fmt](result)

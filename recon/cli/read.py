@@ -10,14 +10,10 @@ import sys
 
 import click
 
-from recon import api
 from recon.cli.base import DEFAULT_OUT, cli, config_option, db_option, today_option
-from recon.contract import KINDS, SEVERITIES, SYSTEMS
+from recon.contract import KINDS, SEVERITIES, STATUSES, SYSTEMS
 from recon.dates import pretend_today
 from recon.errors import UsageError
-from recon.reports import terminal
-from recon.text import visible
-from recon.views.worklist import STATUSES
 
 
 @cli.command()
@@ -38,6 +34,9 @@ def explain(on_date, account_id, db_path, fmt, every) -> None:
     closing and the residual — then the account's entries side by side. Reads the state
     database only; an unknown date or account is an error (exit 2).
     """
+    from recon import api
+    from recon.reports import terminal
+
     result = api.open(db_path).explain(on_date, account_id)
     if fmt == "json":
         click.echo(json.dumps(result.as_data(), indent=2, ensure_ascii=False))
@@ -82,6 +81,9 @@ def worklist(ctx, statuses, every, kinds, severities, fix_side, account_id, on_d
     system to fix, the days open (to the last date reconciled), and the suggested
     action on a line of its own.
     """
+    from recon import api
+    from recon.reports import terminal
+
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_path
     if ctx.invoked_subcommand is not None:
@@ -109,6 +111,9 @@ def accept(ctx, item_id, reason, by, db_path) -> None:
     The item stays accepted while later runs find it with the same amount_impact and
     residual; if they change, it opens again.
     """
+    from recon import api
+    from recon.text import visible
+
     done = api.open(db_path or ctx.obj["db_path"]).accept(item_id, reason, by)
     click.echo(f"{done['item_id']}: {done['from_status']} -> accepted by "
                f"{visible(done['accepted_by'])}")
@@ -131,6 +136,9 @@ def month_end(month, db_path, out_dir) -> None:
     OUT/month-end-YYYY-MM/.
     Exit 0 for PASS, 1 for FAIL (the reasons are printed).
     """
+    from recon import api
+    from recon.reports import terminal
+
     result = api.open(db_path).month_end(month, out_dir)
     click.echo(terminal.for_terminal(
         [f"{result.month}  {result.verdict}  report: {result.folder(out_dir)}/report.md",
@@ -159,6 +167,9 @@ def status(db_path, config_path, fmt, today) -> None:
     Exit 0 healthy and clean, 1 healthy with open work, 6 behind (a date that should be
     done is not), 7 the latest run failed or was killed.
     """
+    from recon import api
+    from recon.reports import terminal
+
     current = api.open(db_path, config_path).status(pretend_today(today))
     if fmt == "json":
         click.echo(json.dumps(current.as_dict(), indent=2, ensure_ascii=False))

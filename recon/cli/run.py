@@ -7,19 +7,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from recon import api
 from recon.cli.base import cli, config_option, db_option, duckdb_options, out_option, today_option
 from recon.config import ENGINES, load_config, with_options, with_tables
 from recon.contract import FAIL_ON
 from recon.dates import dates_asked, pretend_today
-from recon.ops.schedule import log_lines
-from recon.pipeline.stages import Stages, progress_on_terminal
-from recon.pipeline.unchanged import Unchanged
-from recon.reports import terminal
-from recon.result import DateResult
+
+if TYPE_CHECKING:
+    from recon.pipeline.stages import Stages
+    from recon.result import DateResult, Unchanged
 
 fail_on_option = click.option(
     "--fail-on", type=click.Choice(FAIL_ON), default="any", show_default=True,
@@ -70,6 +69,10 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
     date replaces its results. With --from/--to the exit code is the worst of the dates;
     the first input error stops the backfill (the dates before it stay done).
     """
+    from recon import api
+    from recon.pipeline.stages import progress_on_terminal
+    from recon.reports import terminal
+
     dates = dates_asked(on_date, from_date, to_date)
     config = load_config(config_path)
     config = with_options(config, threads=threads, memory_limit=memory_limit,
@@ -126,6 +129,10 @@ def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, to
     delivered yet (the message names the system and date); 4 when another run holds
     the state database. One JSON line per date goes to --log (default: stderr).
     """
+    from recon import api
+    from recon.ops.schedule import log_lines
+    from recon.pipeline.stages import progress_on_terminal
+
     state = api.open(db_path, config_path)
     dates, gap = state.nightly_plan(pretend_today(today))
     if dry_run:

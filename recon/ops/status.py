@@ -35,6 +35,7 @@ from recon.money import plain
 from recon.ops.cohorts import readiness
 from recon.state import lock_held, reading
 from recon.state.store import NO_DATES, Store
+from recon.views import readiness as gate
 from recon.views.month_end import Month
 from recon.views.worklist import in_transit
 
@@ -136,18 +137,23 @@ class Status:
 
 def current(db_path: Path, config: Config, now: datetime | None = None) -> Status:
     """The status of the state at `db_path` (see `status`), read from the catalog and
-    the latest date's files only."""
+    the files of the last month of dates (for the cohorts' clean dates; the rest is the
+    latest date's)."""
     store = Store(db_path, config)
     try:
         last = store.last_success()
     finally:
         store.close()
-    span = (last, last) if last else NO_DATES
-    with reading(db_path, config, *span) as con:
-        return status(con, db_path, config, now)
+    first = gate.window(last)   # the cohorts' clean dates are counted back over these
+    span = (first, last) if last else NO_DATES
+    with reading(db_path, config, *span, worklist="unresolved") as con:
+        cohorts, cut_short = gate.check(con, config.readiness_days, last, first)
+        return status(con, db_path, config, now,
+                      cohorts=None if cut_short else cohorts.cohorts)
 
 
-def status(con, db_path: Path, config: Config, now: datetime | None = None) -> Status:
+def status(con, db_path: Path, config: Config, now: datetime | None = None,
+           cohorts: tuple | None = None) -> Status:
     """The status of the state database `con` (opened from `db_path`), by `config`'s
     [status] due_hour and timing window."""
     window = config.timing_window_days
@@ -200,7 +206,7 @@ def status(con, db_path: Path, config: Config, now: datetime | None = None) -> S
                   open_by_kind=dict(sorted(by_kind.items())), in_transit=transit,
                   unexplained=unexplained, findings=findings, rows=rows,
                   month_end=_month_end(con, due, done),
-                  cohorts=readiness(db_path, config).cohorts)
+                  cohorts=readiness(db_path, config).cohorts if cohorts is None else cohorts)
 
 
 def read_runs(con, running_now: bool) -> list[Run]:

@@ -20,42 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from recon import __version__
 from recon.errors import ReconError
+from recon.result import Unchanged
 from recon.sources.files import partition_files
 from recon.state import files
 
 FOOTER_BYTES = 1 << 20   # a Parquet footer larger than this is hashed by its first MiB
 OUTPUT_FILES = ("worklist.parquet", "worklist.csv", "rejects.parquet", "summary.json",
                 "report.md")
-
-
-@dataclass(frozen=True)
-class Unchanged:
-    """A date not recomputed: what its last successful run recorded."""
-
-    biz_date: date
-    run_id: str
-    exit_code_then: int
-    summary: dict = field(repr=False)
-    out_dir: str | None = None
-
-    def exit_code(self, fail_on: str = "any") -> int:
-        """As that run counted it (the fingerprint holds its --fail-on)."""
-        return self.exit_code_then
-
-    @property
-    def verdict(self) -> str:
-        return self.summary.get("verdict", "")
-
-    def log_line(self) -> dict:
-        return {"biz_date": self.biz_date.isoformat(), "status": "unchanged",
-                "run_id": self.run_id, "verdict": self.verdict,
-                "findings": self.summary.get("findings_total")}
 
 
 def fingerprint(request, biz_date: date) -> str | None:

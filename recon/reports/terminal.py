@@ -10,15 +10,16 @@ import csv
 import io
 import json
 import textwrap
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from recon.contract import KINDS_TABLE
 from recon.money import plain, shown, shown_by_currency
-from recon.pipeline.unchanged import Unchanged
-from recon.result import DateResult
+from recon.result import DateResult, Unchanged
 from recon.text import visible
 from recon.views.explain import SIDE_BY_SIDE, Explanation
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def for_terminal(text_lines: list[str]) -> str:

@@ -4,8 +4,10 @@ SQLite in WAL mode, because it does what this part needs and DuckDB's own files 
 a reader in another process is never blocked by a writer (it reads the last committed
 snapshot), a write changes rows in place (the worklist's few changed items, not a copy of
 the whole), and a transaction commits whole or not at all, whatever kills the process.
-recon talks to it through ADBC (adbc-driver-sqlite): rows come back as Arrow tables,
-which DuckDB reads without a copy, and go in the same way.
+recon talks to it through Python's own sqlite3 module: it imports in milliseconds (a
+`recon status` run every ten minutes pays for every import), and the catalog's rows are
+few (the run log, the worklist, its events): they cross to DuckDB as Arrow tables built
+column by column.
 
 One writer at a time (the run lock); every read in one snapshot (`snapshot`). Tables and
 types: recon/state/schema.py.
@@ -15,31 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
-
 from recon.state.schema import CATALOG_TABLES, TABLES, Table, sqlite_type, typed
 
-# SQLite's type of a query column is taken from the first batch of rows: one batch for
-# the whole result, so that a column whose first rows are NULL keeps its type
-ONE_BATCH = "1000000000"
-BUSY_MS = 30_000   # a writer waits this long for another writer's commit to end
+BUSY_S = 30.0   # a writer waits this long for another writer's commit to end
 
 
 class Catalog:
     def __init__(self, path: Path, *, read_only: bool = False):
-        import adbc_driver_sqlite.dbapi as sqlite
-
         self.path = Path(path)
-        uri = (f"file:{self.path}?mode=ro" if read_only else str(self.path))
-        self._conn = sqlite.connect(uri, autocommit=True)
+        uri = f"file:{self.path}{'?mode=ro' if read_only else ''}"
+        # isolation_level None: no implicit transactions, each is begun and ended here
+        self._conn = sqlite3.connect(uri, uri=True, timeout=BUSY_S, isolation_level=None,
+                                     check_same_thread=False)
         self._cur = self._conn.cursor()
-        self._cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": ONE_BATCH})
-        self.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -51,15 +47,23 @@ class Catalog:
 
     def execute(self, sql: str, params: dict | Sequence = ()) -> None:
         text, values = _bound(sql, params)
-        self._cur.execute(text, values or None)
+        self._cur.execute(text, values)
 
     def rows(self, sql: str, params: dict | Sequence = ()) -> list[tuple]:
         self.execute(sql, params)
         return self._cur.fetchall()
 
-    def arrow(self, sql: str, params: dict | Sequence = ()) -> pa.Table:
+    def arrow(self, sql: str, params: dict | Sequence = ()):
+        """The result as an Arrow table, column by column (INTEGER and TEXT columns: a
+        column of NULLs only is Arrow's null type, which a typed read CASTs)."""
+        import pyarrow as pa
+
         self.execute(sql, params)
-        return self._cur.fetch_arrow_table()
+        rows = self._cur.fetchall()
+        names = [d[0] for d in self._cur.description]
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        return pa.table({name: pa.array(list(values))
+                         for name, values in zip(names, columns, strict=True)})
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Catalog]:
@@ -108,18 +112,24 @@ class Catalog:
             f'CAST("{n}" AS VARCHAR) AS "{n}"' if sqlite_type(k) == "TEXT" else f'"{n}"'
             for n, k in spec.columns)
         con.complete()   # a relation cannot start while an earlier execute() is unfinished
-        rows = con.sql(f"SELECT {columns} FROM {source}").to_arrow_table()
-        if rows.num_rows == 0:
+        rows = con.sql(f"SELECT {columns} FROM {source}").fetchall()
+        if not rows:
             return 0
-        self._cur.adbc_ingest("catalog_incoming", rows, mode="replace", temporary=True)
         conflict = ""
         if upsert:
             updates = ", ".join(f"{n} = excluded.{n}" for n in spec.names if n not in spec.key)
             conflict = f" ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {updates}"
-        self.execute(f"INSERT INTO {table} ({_names(spec)}) SELECT {_names(spec)} "
-                     f"FROM temp.catalog_incoming WHERE true{conflict}")
-        self.execute("DROP TABLE temp.catalog_incoming")
-        return rows.num_rows
+        marks = ", ".join("?" for _ in spec.names)
+        self._cur.executemany(f"INSERT INTO {table} ({_names(spec)}) VALUES ({marks})"
+                              f"{conflict}", rows)
+        return len(rows)
+
+    def keep_ids(self, name: str, ids: list[str]) -> None:
+        """The temp table `name` (item_id) holding `ids`, for a pull to join with."""
+        self.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (item_id TEXT PRIMARY KEY)")
+        self.execute(f"DELETE FROM {name}")
+        self._cur.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?)",
+                              [(i,) for i in ids])
 
     # -- the schema ----------------------------------------------------------------------
 

@@ -153,13 +153,13 @@ class Store:
     def _pull_named(self, con, ids_sql: str) -> None:
         """Add to the worklist on `con` the catalog's items whose ids `ids_sql` (a
         DuckDB query) gives and that it does not hold."""
-        con.complete()   # a relation cannot start while an earlier execute() is unfinished
-        ids = con.sql(f"SELECT DISTINCT item_id FROM ({ids_sql}) AS i(item_id) "
-                      f"WHERE item_id NOT IN (SELECT item_id FROM worklist)").to_arrow_table()
-        if ids.num_rows == 0:
+        ids = [i for (i,) in con.execute(
+            f"SELECT DISTINCT item_id FROM ({ids_sql}) AS i(item_id) "
+            f"WHERE item_id NOT IN (SELECT item_id FROM worklist)").fetchall()]
+        if not ids:
             return
         catalog = self.catalog
-        catalog._cur.adbc_ingest("wanted", ids, mode="replace", temporary=True)
+        catalog.keep_ids("wanted", ids)
         catalog.pull(con, "worklist", "WHERE item_id IN (SELECT item_id FROM temp.wanted)",
                      as_name="worklist_more")
         catalog.execute("DROP TABLE temp.wanted")

@@ -13,15 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from recon import frames, queries
+from recon import queries
 from recon.contract import ENTRY_COLUMNS
 from recon.errors import NotFound
 from recon.money import exact, plain
 from recon.result import TwoBalances
 from recon.state import reconciled
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SIDE_BY_SIDE = ("serial_no", "direction", "amount", "biz_type", "legal_entity", "subject_code",
                 "biz_order_no")
@@ -68,6 +70,8 @@ class Explanation(TwoBalances):
 
     def entries_frame(self) -> pl.DataFrame:
         """The entries side by side (v1_* and v2_* columns, posted_at, differs)."""
+        from recon import frames
+
         return frames.records(self.entries)
 
     def as_data(self) -> dict:

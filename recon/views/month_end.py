@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from recon import frames, queries
+from recon import queries
 from recon.contract import SEVERITIES
 from recon.errors import UsageError
 from recon.money import ByCurrency, by_currency, exact, exact_by_currency, shown, shown_by_currency
 from recon.views.worklist import AGEING_BUCKETS, AGEING_SQL
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FLOW_KEY = ("legal_entity", "biz_type", "direction", "currency")
 SHOWN_IN_REASONS = 5
@@ -164,6 +166,10 @@ class MonthEnd:
 
     def flows_frame(self) -> pl.DataFrame:
         """Flows per legal_entity × biz_type × direction × currency, v1 against v2."""
+        import polars as pl
+
+        from recon import frames
+
         return frames.records(self.flows).with_columns(
             count_difference=pl.col("v2_count") - pl.col("v1_count"),
             amount_difference=pl.col("v2_amount") - pl.col("v1_amount"))

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from recon import queries
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Dates read at first, back from the last date; all of them when a group is clean that far.
 FIRST_LOOK = 31
@@ -56,6 +58,8 @@ class Readiness:
 
     def frame(self) -> pl.DataFrame:
         """The cohorts as a DataFrame (one row each)."""
+        import polars as pl
+
         return pl.DataFrame([c.__dict__ for c in self.cohorts],
                             schema={"cohort": pl.String, "cutover_date": pl.Date,
                                     "accounts": pl.Int64, "last_date": pl.Date,

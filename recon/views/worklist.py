@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from recon import queries
 from recon.errors import NotFound, UsageError
 
-STATUSES = ("new", "open", "resolved", "accepted")
+if TYPE_CHECKING:
+    import polars as pl
+
 AGEING_BUCKETS = ("0-1 d", "2-7 d", "8-30 d", ">30 d")
 LIST_COLUMNS = ("item_id", "biz_date", "kind", "severity", "status", "account_id",
                 "v1_serial_no", "v2_serial_no", "field", "v1_value", "v2_value",
@@ -94,6 +95,8 @@ def for_date(con, biz_date: date) -> pl.DataFrame:
 
 def frame(con, query: str, params: dict) -> pl.DataFrame:
     """A query's rows as a DataFrame (through Arrow: decimals stay decimals)."""
+    import polars as pl
+
     query = query.strip().rstrip(";")
     con.complete()   # a relation cannot start while an earlier execute() is unfinished
     return pl.from_arrow(con.sql(query, params=queries.bound(query, params)).to_arrow_table())
