@@ -25,7 +25,7 @@ def test_the_live_progress_shows_each_stage_once(ledgers, monkeypatch):
     import contextlib
     import io
 
-    from recon.cli import run
+    from recon.pipeline import stages
 
     stream = io.StringIO()
 
@@ -35,7 +35,7 @@ def test_the_live_progress_shows_each_stage_once(ledgers, monkeypatch):
         yield progress
         progress.close()
 
-    monkeypatch.setattr(run, "progress_on_terminal", on_a_terminal)
+    monkeypatch.setattr(stages, "progress_on_terminal", on_a_terminal)
     ledgers.entries("v1", [entry("001")])
     ledgers.entries("v2", [entry("001")])
     ledgers.diff()
