@@ -1,7 +1,7 @@
 """report.html and month-end-YYYY-MM.html: the pages people look at.
 
 Each page is one self-contained file: CSS and the small table script inline, charts as
-inline SVG drawn by matplotlib (recon/charts.py), no network reference of any kind. The
+inline SVG (recon/reports/charts.py), no network reference of any kind. The
 page's figures are gathered first into one plain-JSON "data section", embedded in the
 page as <script type="application/json" id="report-data">; the visible page is rendered
 from that data by a Jinja2 template (autoescaped), so what the page says and what the
