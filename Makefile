@@ -41,18 +41,20 @@ demo: install  ## generate two days of demo ledgers, reconcile them, show the re
 	  --config $(DEMO)/recon.toml --format html --out $(DEMO)/out/summary.html
 
 # The database-source tests start their own PostgreSQL and MariaDB servers on 127.0.0.1
-# (tests/servers.py); Debian's packages are installed here with apt-get when missing.
+# (tests/servers.py); the alert rules' tests run Debian's promtool (tests/test_platform.py).
+# Debian's packages are installed here with apt-get when missing.
 # Test files run in parallel, one worker per core (pytest-xdist); each file's tests stay
 # on one worker, so a file's module fixtures (servers, a Spark session) start once.
 test: install servers  ## the default test suite (what CI runs)
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
-servers:  ## install Debian's postgresql and mariadb-server when missing (for the tests)
+servers:  ## install Debian's postgresql, mariadb-server and prometheus (promtool) when missing
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
-	  { command -v mariadbd || command -v mysqld || test -x /usr/sbin/mariadbd; } >/dev/null || \
+	  { command -v mariadbd || command -v mysqld || test -x /usr/sbin/mariadbd; } >/dev/null && \
+	  command -v promtool >/dev/null || \
 	  { $$(command -v sudo) apt-get update -q && \
 	    DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -q \
-	      --no-install-recommends postgresql mariadb-server mariadb-client; }
+	      --no-install-recommends postgresql mariadb-server mariadb-client prometheus; }
 
 # The browser tests need Debian's chromium and chromium-driver (installed here with
 # apt-get when missing; needs root or sudo) and selenium (requirements-browser.lock).

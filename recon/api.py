@@ -48,8 +48,10 @@ from recon.views.month_end import Month
 if TYPE_CHECKING:
     import polars as pl
 
+    from recon.ops.logs import Log
     from recon.ops.status import Status
-    from recon.pipeline.stages import LiveProgress, Stages
+    from recon.pipeline.stages import Stages
+    from recon.pipeline.watch import Watcher
     from recon.result import DateResult
     from recon.views.explain import Explanation
     from recon.views.month_end import MonthEnd
@@ -208,15 +210,21 @@ class State:
     def diff(self, dates: date | str | Iterable[date | str], *,
              v1: str | Path | None = None, v2: str | Path | None = None,
              out: str | Path = "out", command: str = "diff", fail_on: str = "any",
-             force: bool = False, progress: LiveProgress | None = None,
+             force: bool = False, watch: Watcher | None = None, log: Log | None = None,
              on_result: Callable[[DateResult], None] | None = None,
              on_stages: Callable[[DateResult, Stages], None] | None = None
              ) -> list[DateResult]:
         """Reconcile one date or several, in order, under the run lock; the first error
         stops (the dates before it stay committed) and is raised. A date whose inputs
         and settings did not change since its last successful run is not recomputed
-        (an `Unchanged` in the list; recon/pipeline/unchanged.py) unless `force`."""
+        (an `Unchanged` in the list; recon/pipeline/unchanged.py) unless `force`.
+        `watch` is told each date's and stage's start and end (e.g. the progress
+        display); `log` gets the run's log lines (default: warnings on stderr); with
+        `[lineage]` in the config each date's run sends its OpenLineage events."""
         from recon import pipeline
+        from recon.ops import lineage
+        from recon.ops.logs import Log
+        from recon.pipeline.watch import Watchers
 
         days = [as_date(dates)] if isinstance(dates, date | str) else [
             as_date(d) for d in dates]
@@ -225,7 +233,9 @@ class State:
             v2_dir=Path(v2) if v2 is not None else None,
             out_dir=Path(out), db_path=self.db_path, config=self.config, command=command,
             fail_on=fail_on, force=force)
-        return pipeline.diff(request, days, progress=progress, on_result=on_result,
+        log = log or Log(self.config.log_format)
+        watchers = Watchers(watch, log, lineage.for_config(self.config, log.warning))
+        return pipeline.diff(request, days, watch=watchers, on_result=on_result,
                              on_stages=on_stages,
                              on_state=lambda: metrics.refresh(self.db_path, self.config))
 
@@ -246,19 +256,20 @@ class State:
 
     def nightly(self, dates: list[date], *, v1: str | Path, v2: str | Path,
                 out: str | Path, log: Callable[[str], None], fail_on: str = "any",
-                progress: LiveProgress | None = None, month_end: bool = True,
-                force: bool = False) -> int:
+                watch: Watcher | None = None, run_log: Log | None = None,
+                month_end: bool = True, force: bool = False) -> int:
         """Run `dates` in order, one JSON line per date to `log`; return the worst exit
-        code. The first error stops the run (its date is logged as failed) and is
-        raised. A date that is the last of its month is followed by that month's
-        month-end check (one more JSON line; a FAIL counts as exit 1 unless fail_on is
-        never)."""
+        code (`watch` and `run_log` are as diff's `watch` and `log`). The first error
+        stops the run (its date is logged as failed) and is raised. A date that is the
+        last of its month is followed by that month's month-end check (one more JSON
+        line; a FAIL counts as exit 1 unless fail_on is never)."""
         worst = 0
         for biz_date in dates:
             t0 = time.perf_counter()
             try:
                 (result,) = self.diff(biz_date, v1=v1, v2=v2, out=out, command="nightly",
-                                      fail_on=fail_on, force=force, progress=progress)
+                                      fail_on=fail_on, force=force, watch=watch,
+                                      log=run_log)
             except ReconError as exc:
                 log(json.dumps({"biz_date": biz_date.isoformat(), "status": "failed",
                                 "exit_code": exc.exit_code, "message": exc.one_line(),

@@ -54,6 +54,14 @@ Example (every key optional)::
     textfile = "/var/lib/node_exporter/textfile/recon.prom"   # Prometheus metrics, rewritten
                                   # when each run starts and ends (node_exporter reads it)
 
+    [lineage]                     # OpenLineage run events (recon/ops/lineage.py): one of
+    url = "http://marquez:5000"   # an HTTP endpoint (POST api/v1/lineage), or
+    file = "lineage.jsonl"        # a JSON-lines file (relative to the config file)
+    timeout = 5                   # seconds an endpoint may take; a failure never fails a run
+
+    [log]
+    format = "text"               # or "json": one JSON object per line (recon/ops/logs.py)
+
     [outputs]
     html = true                   # report.html per date (false: skip it, e.g. long backfills)
 
@@ -84,6 +92,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from recon import cutover
 from recon import tomlcheck as check
@@ -100,6 +109,7 @@ ENGINES = ("duckdb", "spark")   # where a date's heavy work runs (recon/engines/
 # What the state database keeps of the entries (docs/interface.md §4): the evidence (the entries
 # that findings name), or every valid entry as well.
 KEEP_ENTRIES = ("evidence", "all")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,10 @@ class Config:
     source: str | None = None  # the file this was read from, for messages
     cutover: Cutover | None = None   # [cutover] accounts: who is cut over to v2, when
     readiness_days: int = 3          # [readiness] days: clean dates before the next wave
+    lineage_url: str | None = None   # [lineage] url: OpenLineage events over HTTP
+    lineage_file: str | None = None  # [lineage] file: OpenLineage events, one per line
+    lineage_timeout: float = 5.0     # [lineage] timeout, seconds
+    log_format: str = "text"         # [log] format: text | json (recon/ops/logs.py)
 
     def source_column(self, system: str, column: str) -> str:
         """The column name in `system`'s files that holds contract column `column`."""
@@ -184,7 +198,8 @@ def load_config(path: str | Path | None) -> Config:
 
 def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     known = {"sources", "compare", "severity", "duckdb", "nightly", "outputs", "state",
-             "engine", "spark", "match", "status", "metrics", "cutover", "readiness"}
+             "engine", "spark", "match", "status", "metrics", "cutover", "readiness",
+             "lineage", "log"}
     check.no_unknown(raw, known, "", where)
 
     maps, tables, databases = parse_sources(check.table(raw, "sources", where), where)
@@ -241,6 +256,13 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
     metrics = check.table(raw, "metrics", where)
     check.no_unknown(metrics, {"textfile"}, "metrics.", where)
 
+    lineage = _lineage(check.table(raw, "lineage", where), where)
+    log = check.table(raw, "log", where)
+    check.no_unknown(log, {"format"}, "log.", where)
+    log_format = log.get("format", "text")
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"log.format must be one of {', '.join(LOG_FORMATS)}", where)
+
     out = check.table(raw, "outputs", where)
     check.no_unknown(out, {"html"}, "outputs.", where)
     html = out.get("html", True)
@@ -293,4 +315,25 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> Config:
         source=where,
         cutover=cutover.load(accounts, where) if accounts else None,
         readiness_days=ready_days,
+        **lineage,
+        log_format=log_format,
     )
+
+
+def _lineage(lineage: dict, where: str) -> dict:
+    """[lineage]: an HTTP endpoint or a file (relative to the config file), not both."""
+    check.no_unknown(lineage, {"url", "file", "timeout"}, "lineage.", where)
+    url = check.opt_str(lineage, "url", where, "lineage.")
+    name = check.opt_str(lineage, "file", where, "lineage.")
+    if url and name:
+        raise ConfigError("lineage: give url or file, not both", where)
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(f"lineage.url: '{url}' is not an http(s) URL", where)
+    timeout = lineage.get("timeout", 5)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError("lineage.timeout must be a number of seconds above 0", where)
+    path = None
+    if name:
+        path = Path(name) if Path(name).is_absolute() else Path(where).resolve().parent / name
+    return {"lineage_url": url, "lineage_file": str(path) if path else None,
+            "lineage_timeout": float(timeout)}

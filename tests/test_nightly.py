@@ -329,8 +329,9 @@ def test_state_schema_is_versioned(ledgers):
     ledgers.diff()
     assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'state_format'") == [
         (str(STATE_FORMAT),)]
-    assert STATE_FORMAT == 7    # 2: daily aggregates; 3: evidence; 4: timing matches;
-    #                             5: pair_no in the evidence; 6: a folder, catalog + files
+    assert STATE_FORMAT == 8    # 2: daily aggregates; 3: evidence; 4: timing matches;
+    #                             5: pair_no in the evidence; 6: a folder, catalog + files;
+    #                             7: record (cut-over); 8: lineage_errors in the run log
     inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
     assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
     assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])

@@ -30,7 +30,7 @@ def test_the_live_progress_shows_each_stage_once(ledgers, monkeypatch):
     stream = io.StringIO()
 
     @contextlib.contextmanager
-    def on_a_terminal():
+    def on_a_terminal(log=None):
         progress = LiveProgress(stream=stream)
         yield progress
         progress.close()
@@ -77,7 +77,7 @@ def test_stages_entered_twice_are_one_row():
 def test_live_progress_shows_the_running_stage_then_a_line_per_stage():
     out = io.StringIO()
     progress = LiveProgress(stream=out, interval=0.01)
-    stages = Stages(on_start=progress.start, on_end=progress.end)
+    stages = Stages(on_start=progress.stage_started, on_end=progress.stage_ended)
     with stages.stage("match") as s:
         time.sleep(0.05)
         s.rows = 1234

@@ -13,6 +13,7 @@ from recon.errors import InternalError, ReconError
 
 DEFAULT_DB = "recon.duckdb"
 DEFAULT_OUT = "out"
+LOG_KEY = "recon.log"
 
 
 class ReconClickError(click.ClickException):
@@ -33,13 +34,38 @@ def _reported(ctx: click.Context, invoke):
         raise
     except ReconError as exc:
         _traceback(ctx)
+        _logged(ctx, exc)
         raise ReconClickError(exc.one_line(), exc.exit_code) from exc
     except Exception as exc:
         _traceback(ctx)
-        raise ReconClickError(
-            f"internal error: {exc!r} (rerun with --debug for the traceback)",
-            InternalError.exit_code,
-        ) from exc
+        error = InternalError(f"internal error: {exc!r} (rerun with --debug for the traceback)")
+        _logged(ctx, error)
+        raise ReconClickError(error.one_line(), error.exit_code) from exc
+
+
+def _logged(ctx: click.Context, error: ReconError) -> None:
+    """Under --log-format json the error is the log's last line, not the human one."""
+    log = ctx.meta.get(LOG_KEY)
+    if log is not None and log.json:
+        log.error(error)
+        raise click.exceptions.Exit(error.exit_code)
+
+
+def use_log(fmt: str, write=None):
+    """The command's run log (recon/ops/logs.py) in `fmt`; under json its error, if it
+    ends in one, is a JSON line too."""
+    from recon.ops.logs import Log
+
+    log = Log(fmt, write)
+    click.get_current_context().meta[LOG_KEY] = log
+    return log
+
+
+log_format_option = click.option(
+    "--log-format", type=click.Choice(("text", "json")), default=None,
+    help="text (default, or [log] format in the config): the human line; json: one JSON "
+         "object per line on stderr (nightly: to --log) for each stage, each date's "
+         "outcome, each warning and the error, for a log shipper.")
 
 
 def _traceback(ctx: click.Context) -> None:

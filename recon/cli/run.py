@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from recon.cli.base import cli, config_option, db_option, duckdb_options, out_option, today_option
+from recon.cli.base import (
+    cli,
+    config_option,
+    db_option,
+    duckdb_options,
+    log_format_option,
+    out_option,
+    today_option,
+    use_log,
+)
 from recon.config import ENGINES, load_config, with_options, with_tables
 from recon.contract import FAIL_ON
 from recon.dates import dates_asked, pretend_today
@@ -59,9 +68,10 @@ fail_on_option = click.option(
               help="Print each stage's time and rows (load v1, load v2, match, classify, "
                    "store, worklist, audit, summarize, outputs, commit, publish) on stderr "
                    "after each date.")
+@log_format_option
 def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_dir, db_path,
          config_path, fail_on, threads, memory_limit, temp_directory, engine, html, force,
-         profile) -> None:
+         profile, log_format) -> None:
     """Reconcile one business date, or a range of dates in order.
 
     Writes OUT/<date>/worklist.parquet, worklist.csv, rejects.parquet, summary.json,
@@ -73,14 +83,17 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
     from recon.pipeline.stages import progress_on_terminal
     from recon.reports import terminal
 
+    log = use_log(log_format or "text")
     dates = dates_asked(on_date, from_date, to_date)
     config = load_config(config_path)
     config = with_options(config, threads=threads, memory_limit=memory_limit,
                           temp_directory=temp_directory, engine=engine, html=html,
-                          tables=with_tables(config, v1=v1_table, v2=v2_table))
+                          tables=with_tables(config, v1=v1_table, v2=v2_table),
+                          log_format=log_format)
+    log = use_log(config.log_format)
     if v1_dir and v2_dir and Path(v1_dir).resolve() == Path(v2_dir).resolve():
-        click.echo(f"recon: warning: --v1 and --v2 are the same directory ({v1_dir}): "
-                   f"the ledger is compared with itself", err=True)
+        log.warning(f"--v1 and --v2 are the same directory ({v1_dir}): the ledger is "
+                    f"compared with itself")
     codes = []
 
     def report_line(result: DateResult | Unchanged) -> None:
@@ -91,10 +104,10 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
         click.echo(stages.table(f"profile {result.biz_date}  ({result.v1.rows_read:,} + "
                                 f"{result.v2.rows_read:,} entries)"), err=True)
 
-    with progress_on_terminal() as progress:
+    with progress_on_terminal(log) as progress:
         api.open(db_path, config).diff(
             dates, v1=v1_dir, v2=v2_dir, out=out_dir, fail_on=fail_on, force=force,
-            progress=progress, on_result=report_line,
+            watch=progress, log=log, on_result=report_line,
             on_stages=show_profile if profile else None)
     sys.exit(max(codes, default=0))
 
@@ -119,8 +132,9 @@ def diff(on_date, from_date, to_date, v1_dir, v2_dir, v1_table, v2_table, out_di
 @click.option("--force", is_flag=True,
               help="Recompute a date even when its inputs did not change (as recon diff).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@log_format_option
 def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, today,
-            fail_on, month_end, force, debug) -> None:
+            fail_on, month_end, force, debug, log_format) -> None:
     """Reconcile yesterday (Asia/Shanghai), after every date missed since the last
     successful run (at most [nightly] catch_up_days of them); what cron runs.
 
@@ -141,11 +155,14 @@ def nightly(v1_dir, v2_dir, out_dir, db_path, config_path, log_path, dry_run, to
         if gap:
             click.echo(f"not run: {gap['message']}")
         sys.exit(1 if gap else 0)   # as the real run would: missed dates need a person
-    with log_lines(log_path) as log, progress_on_terminal() as progress:
+    with log_lines(log_path) as log:
+        fmt = log_format or state.config.log_format
+        run_log = use_log(fmt, log if fmt == "json" else None)
         if gap:
             log(json.dumps(gap))
-        code = state.nightly(dates, v1=v1_dir, v2=v2_dir, out=out_dir, log=log,
-                             fail_on=fail_on, progress=progress, month_end=month_end,
-                             force=force)
+        with progress_on_terminal(run_log) as progress:
+            code = state.nightly(dates, v1=v1_dir, v2=v2_dir, out=out_dir, log=log,
+                                 fail_on=fail_on, watch=progress, run_log=run_log,
+                                 month_end=month_end, force=force)
     # dates left unreconciled need a person, as findings do (exit 1 at least)
     sys.exit(max(code, 1) if gap else code)

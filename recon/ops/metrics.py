@@ -1,19 +1,17 @@
-"""Metrics in the Prometheus text format (version 0.0.4), for node_exporter's textfile
-collector: `[metrics] textfile = PATH` is rewritten atomically (a temp file beside it,
-then a rename) when a run starts and when it ends, and `recon status --format
-prometheus` prints the same text. Both are made from recon/status.py's Status, read from
-the state database, so the file says what the state says.
+"""Metrics in the Prometheus text format, for node_exporter's textfile collector:
+`[metrics] textfile = PATH` is rewritten atomically when a run starts and when it ends,
+and `recon status --format prometheus` prints the same text. Both are made from
+recon/ops/status.py's Status, read from the state, so the file says what the state says.
+prometheus_client writes the format (escaping, HELP and TYPE, the `_total` of a counter)
+and the file (a temp file beside it, then a rename); `promtool check metrics` holds it
+to the conventions in the tests, and tests/promtool/ unit-tests the alert rules.
 
-Names follow the Prometheus conventions: a unit suffix (`_seconds`), counters end in
-`_total`, every family has HELP and TYPE. Amounts are gauges of the currency's units:
-a float, fine for a dashboard and an alert threshold (the exact figures are in
-summary.json).
+Amounts are gauges of the currency's units: a float, fine for a dashboard and an alert
+threshold (the exact figures are in summary.json).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -22,11 +20,12 @@ from recon.errors import UsageError
 from recon.ops.status import Status
 
 
-def render(status: Status) -> str:
-    families: list[tuple[str, str, str, list[tuple[dict, float]]]] = []
+def families(status: Status) -> list[tuple[str, str, str, list[tuple[dict, float]]]]:
+    """Each metric family of `status`: (name, type, help, [(labels, value)])."""
+    found: list[tuple[str, str, str, list[tuple[dict, float]]]] = []
 
     def add(name: str, kind: str, help_text: str, samples: list[tuple[dict, float]]) -> None:
-        families.append((name, kind, help_text, samples))
+        found.append((name, kind, help_text, samples))
 
     success = status.last_success
     add("recon_last_success_timestamp_seconds", "gauge",
@@ -91,28 +90,52 @@ def render(status: Status) -> str:
             [({"month": status.month_end["month"]},
               int(status.month_end["verdict"] == "PASS"))])
 
-    lines = []
-    for name, kind, help_text, samples in families:
-        lines += [f"# HELP {name} {_escape_help(help_text)}", f"# TYPE {name} {kind}"]
-        for labels, value in samples:
-            lines.append(f"{name}{_labels(labels)} {_number(value)}")
-    return "\n".join(lines) + "\n"
+    add("recon_lineage_errors_total", "counter",
+        "OpenLineage run events that could not be sent ([lineage]), over every run.",
+        [({}, status.lineage_errors)])
+    return found
 
 
-def write_textfile(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically: node_exporter never reads half a file."""
+def registry(status: Status):
+    """A prometheus_client registry holding `status`'s families."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    found = families(status)
+
+    class Families:
+        def collect(self):
+            for name, kind, help_text, samples in found:
+                labels = sorted({k for labelled, _ in samples for k in labelled})
+                family = (CounterMetricFamily(name.removesuffix("_total"), help_text,
+                                              labels=labels) if kind == "counter"
+                          else GaugeMetricFamily(name, help_text, labels=labels))
+                for labelled, value in samples:
+                    family.add_metric([str(labelled[k]) for k in labels], value)
+                yield family
+
+    held = CollectorRegistry(auto_describe=False)
+    held.register(Families())
+    return held
+
+
+def render(status: Status) -> str:
+    """The text format (what `recon status --format prometheus` prints)."""
+    from prometheus_client import generate_latest
+
+    return generate_latest(registry(status)).decode("utf-8")
+
+
+def write_textfile(path: Path, status: Status) -> None:
+    """Replace `path` with `status`'s metrics atomically (prometheus_client's
+    write_to_textfile: a temp file beside it, then a rename; node_exporter never reads
+    half a file)."""
+    from prometheus_client import write_to_textfile
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(temp, 0o644)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_to_textfile(str(path), registry(status))
     except OSError as exc:
         raise UsageError(f"cannot write the metrics file: {exc.strerror or exc}",
                          str(path)) from None
@@ -122,30 +145,10 @@ def _epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=UTC).timestamp()
 
 
-def _labels(labels: dict) -> str:
-    if not labels:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape_label(str(v))}"' for k, v in labels.items()) + "}"
-
-
-def _escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _escape_help(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
-
-
 def write(config, current: Status) -> None:
     """Rewrite `[metrics] textfile` from `current`, if the config names one."""
     if config.metrics_textfile:
-        write_textfile(Path(config.metrics_textfile), render(current))
+        write_textfile(Path(config.metrics_textfile), current)
 
 
 def refresh(db_path: Path, config) -> None:

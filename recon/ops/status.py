@@ -55,6 +55,7 @@ class Run:
     message: str | None
     summary: dict = field(default_factory=dict, repr=False)   # a success's summary.json
     published_at: datetime | None = None   # when its outputs were in place: its end
+    lineage_errors: int = 0    # its OpenLineage events that were not sent
 
     @property
     def duration_s(self) -> float | None:
@@ -92,6 +93,7 @@ class Status:
     # (system, dataset) -> (rows read, rows rejected), over every successful run
     month_end: dict | None = None      # the previous month's check: month, verdict, reasons
     cohorts: tuple = ()                # each cut-over cohort's readiness, and shadow's
+    lineage_errors: int = 0            # OpenLineage events not sent, over every run
 
     @property
     def behind_days(self) -> int:
@@ -206,6 +208,7 @@ def status(con, db_path: Path, config: Config, now: datetime | None = None,
                   open_by_kind=dict(sorted(by_kind.items())), in_transit=transit,
                   unexplained=unexplained, findings=findings, rows=rows,
                   month_end=_month_end(con, due, done),
+                  lineage_errors=sum(r.lineage_errors for r in runs),
                   cohorts=readiness(db_path, config).cohorts if cohorts is None else cohorts)
 
 
@@ -214,16 +217,18 @@ def read_runs(con, running_now: bool) -> list[Run]:
     the latest and the lock is held, else it was killed."""
     rows = con.execute(
         "SELECT run_id, biz_date, command, started_at, finished_at, status, exit_code, "
-        "message, counts, published_at FROM runs ORDER BY started_at, rowid"   # as inserted
+        "message, counts, published_at, lineage_errors FROM runs "
+        "ORDER BY started_at, rowid"   # as inserted
     ).fetchall()
     runs = []
     for i, (run_id, biz_date, command, started, finished, state, code, message,
-            counts, published) in enumerate(rows):
+            counts, published, lineage_errors) in enumerate(rows):
         if state == "running" and not (running_now and i == len(rows) - 1):
             state, code = "killed", KILLED_EXIT_CODE
             message = message or "the run ended without recording its outcome (killed?)"
         runs.append(Run(run_id, biz_date, command, started, finished, state, code, message,
-                        json.loads(counts) if counts else {}, published))
+                        json.loads(counts) if counts else {}, published,
+                        lineage_errors or 0))
     return runs
 
 

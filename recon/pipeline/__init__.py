@@ -34,8 +34,9 @@ from recon.errors import InternalError, ReconError
 from recon.pipeline import audit, classify, load, match, publish, summarize, worklist
 from recon.pipeline import unchanged as changes
 from recon.pipeline.run import DateRun, DiffRequest
-from recon.pipeline.stages import LiveProgress, Stages
+from recon.pipeline.stages import Stages
 from recon.pipeline.unchanged import Unchanged
+from recon.pipeline.watch import Watcher
 from recon.result import DateResult
 from recon.state import Store, out_of_space, run_lock
 from recon.state import files as date_files
@@ -47,15 +48,17 @@ COMPUTE = (load, match, classify)
 RECORD = (worklist, audit, summarize, publish)
 
 
-def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | None = None,
+def diff(request: DiffRequest, dates: list[date], *, watch: Watcher | None = None,
          on_result: Callable[[DateResult | Unchanged], None] | None = None,
          on_stages: Callable[[DateResult, Stages], None] | None = None,
          on_state: Callable[[], None] | None = None) -> list[DateResult | Unchanged]:
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
-    before it stay committed) and raises it. `progress` sees each stage start and end;
+    before it stay committed) and raises it. `watch` is told each date's and stage's
+    start and end (recon/pipeline/watch.py);
     `on_stages` gets each date's timed stages (for --profile); `on_state` is told each
     time the state changes (the metrics file is rewritten from it)."""
     request.inputs.check()
+    watch = watch or Watcher()
     results = []
     with run_lock(request.db_path):
         store = Store(request.db_path, request.config, write=True)
@@ -87,14 +90,15 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
                     if changes.outputs_missing(request.out_dir, biz_date, request.config.html):
                         changes.rerender(con, store, request, same)
                     results.append(same)
+                    watch.date_unchanged(same)
                     if on_result:
                         on_result(same)
                     continue
-                stages = Stages(on_start=progress.start if progress else None,
-                                on_end=progress.end if progress else None)
+                stages = Stages(on_start=watch.stage_started, on_end=watch.stage_ended)
                 before = changes.missing_items(con, store, biz_date)
                 result = reconcile(con, store, request, biz_date, stages=stages,
-                                   engine=engine, changed=changed, fingerprint=print_)
+                                   engine=engine, changed=changed, fingerprint=print_,
+                                   watch=watch)
                 recomputed.add(biz_date)
                 if changes.new_missing_items(con) != before:
                     moved.add(biz_date)
@@ -115,9 +119,11 @@ def diff(request: DiffRequest, dates: list[date], *, progress: LiveProgress | No
 
 def reconcile(con, store: Store, request: DiffRequest, biz_date: date, *, stages: Stages,
               engine, changed: Callable[[], None] = lambda: None,
-              fingerprint: str | None = None) -> DateResult:
+              fingerprint: str | None = None, watch: Watcher | None = None) -> DateResult:
     """One date, stage by stage (see the module). `changed` is told each time the state
-    changes: the run's 'running' record, then its outcome."""
+    changes: the run's 'running' record, then its outcome; `watch`, when the date
+    starts, fails or is done."""
+    watch = watch or Watcher()
     started = utcnow()
     r = DateRun(con, engine, request, biz_date,
                 f"{biz_date:%Y%m%d}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
@@ -126,6 +132,7 @@ def reconcile(con, store: Store, request: DiffRequest, biz_date: date, *, stages
         "run_id": r.run_id, "d": biz_date, "command": request.command, "started": started,
         "v1": request.inputs.described("v1"), "v2": request.inputs.described("v2"),
         "out_dir": str(request.out_dir)})
+    watch.date_started(r)
     changed()
     try:
         engine.begin(biz_date)
@@ -144,16 +151,18 @@ def reconcile(con, store: Store, request: DiffRequest, biz_date: date, *, stages
                 "fingerprint": r.fingerprint})
             changed()
     except BaseException as exc:
-        _failed(r, exc, changed)
+        _failed(r, exc, changed, watch)
         raise
     with stages.stage("publish"):
         publish.publish(r.staging, request.out_dir / biz_date.isoformat())
         store.record(RUN_PUBLISHED, {"run_id": r.run_id, "now": utcnow()})
-        changed()
+    watch.date_finished(r)
+    changed()
     return r.result
 
 
-def _failed(r: DateRun, exc: BaseException, changed: Callable[[], None]) -> None:
+def _failed(r: DateRun, exc: BaseException, changed: Callable[[], None],
+            watch: Watcher) -> None:
     """Undo what the date did and record why it failed; a full disk is the user's to
     fix (exit 2), and nothing of the date is recorded then."""
     if r.staging is not None:
@@ -168,6 +177,8 @@ def _failed(r: DateRun, exc: BaseException, changed: Callable[[], None]) -> None
     if full is not None:
         with contextlib.suppress(Exception):   # the disk may not take even that
             r.store.record(RUN_FAILED, outcome)
+        watch.date_failed(r, full)
         raise full from None
     r.store.record(RUN_FAILED, outcome)
+    watch.date_failed(r, error)
     changed()

@@ -1,8 +1,9 @@
 """The stages of a run, timed: what `--profile` prints and what the progress display shows.
 
-A run goes through fixed stages (load v1, load v2, match, findings, balances, outputs,
-state). `Stages.stage(name)` times one and records the rows it handled. Listeners see
-each stage start and end: the live progress line on a terminal, nothing under cron.
+A run goes through fixed stages (load v1, load v2, match, classify, worklist, audit,
+summarize, outputs, commit, publish). `Stages.stage(name)` times one and records the
+rows it handled. Watchers see each stage start and end (recon/pipeline/watch.py): the
+live progress line on a terminal, the JSON log, nothing under cron.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from recon.pipeline.watch import Watcher
+
 
 @dataclass
 class StageTime:
@@ -21,6 +24,7 @@ class StageTime:
     seconds: float = 0.0
     rows: int | None = None
     detail: str = ""
+    failed: bool = False   # the stage raised: the date fails
 
 
 @dataclass
@@ -39,6 +43,9 @@ class Stages:
         t0 = time.perf_counter()
         try:
             yield record
+        except BaseException:
+            record.failed = True
+            raise
         finally:
             record.seconds = time.perf_counter() - t0
             if self.on_end:
@@ -73,7 +80,7 @@ class Stages:
         return "\n".join(lines)
 
 
-class LiveProgress:
+class LiveProgress(Watcher):
     """The per-stage progress display on a terminal: the running stage with its elapsed
     time, redrawn in place; a finished stage leaves one line (stage, rows, seconds)."""
 
@@ -86,14 +93,14 @@ class LiveProgress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, name: str) -> None:
+    def stage_started(self, name: str) -> None:
         with self._lock:
             self._stage, self._t0 = name, time.perf_counter()
         if self._thread is None:
             self._thread = threading.Thread(target=self._tick, daemon=True)
             self._thread.start()
 
-    def end(self, record: StageTime) -> None:
+    def stage_ended(self, record: StageTime) -> None:
         with self._lock:
             self._stage = None
             rows = f"{record.rows:>13,} rows" if record.rows is not None else " " * 18
@@ -117,9 +124,11 @@ class LiveProgress:
 
 
 @contextlib.contextmanager
-def progress_on_terminal() -> Iterator[LiveProgress | None]:
-    """The per-stage progress display on stderr when it is a terminal; none under cron."""
-    progress = LiveProgress() if sys.stderr.isatty() else None
+def progress_on_terminal(log=None) -> Iterator[LiveProgress | None]:
+    """The per-stage progress display on stderr when it is a terminal; none under cron,
+    nor when the log is JSON (recon/ops/logs.py: its lines are the progress then)."""
+    progress = LiveProgress() if sys.stderr.isatty() and not getattr(log, "json", False) \
+        else None
     try:
         yield progress
     finally:

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 
 # 1-5: one DuckDB file (schema_v1..v5); 6: a folder, catalog + files; 7: findings and
-# worklist items carry `record` (cut-over)
-STATE_FORMAT = 7
+# worklist items carry `record` (cut-over); 8: runs count `lineage_errors`
+STATE_FORMAT = 8
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ CATALOG_TABLES = (
     _table("runs", """run_id VARCHAR, biz_date DATE, command VARCHAR,
         started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, exit_code INTEGER,
         v1_dir VARCHAR, v2_dir VARCHAR, inputs VARCHAR, counts VARCHAR, message VARCHAR,
-        out_dir VARCHAR, published_at TIMESTAMP, fingerprint VARCHAR""",
+        out_dir VARCHAR, published_at TIMESTAMP, fingerprint VARCHAR, lineage_errors INTEGER""",
            key=("run_id",), indexes=(("biz_date",),)),
     # which run's folder holds each date's files, and which of its tables it still has
     _table("dates", "biz_date DATE, run_id VARCHAR, stored VARCHAR",
