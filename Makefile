@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-spark.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo
 
-.PHONY: install servers bench-db bench-state bench-netting bench-startup demo test test-slow test-bench test-browser lint bench bench-100m \
+.PHONY: install servers test-cluster bench-scale bench-db bench-state bench-netting bench-startup demo test test-slow test-bench test-browser lint bench bench-100m \
         bench-install clean
 
 $(STAMP): requirements.lock requirements-spark.lock pyproject.toml
@@ -66,6 +66,17 @@ test-browser: install  ## headless-Chromium tests of the HTML reports (screensho
 	$(BIN)/python -m pip install --quiet -r requirements-browser.lock
 	$(BIN)/python -m pytest -q -m browser -rs
 
+# A Spark standalone cluster (a master and two workers, started by the tests from the
+# pyspark package's launcher) and Spark's JDBC reads of PostgreSQL and MariaDB: Java 17
+# and Debian's JDBC drivers are installed here with apt-get when missing.
+test-cluster: install servers  ## recon on a Spark standalone cluster, and database sources on Spark
+	@command -v java >/dev/null && test -f /usr/share/java/postgresql.jar && \
+	  test -f /usr/share/java/mariadb-java-client.jar || \
+	  { $$(command -v sudo) apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -q \
+	      --no-install-recommends openjdk-17-jre-headless libpostgresql-jdbc-java libmariadb-java; }
+	$(BIN)/python -m pytest -q -m cluster -p no:cacheprovider
+
 test-slow: install  ## the slow tests
 	$(BIN)/python -m pytest -q -m slow
 
@@ -100,6 +111,9 @@ bench: install bench-install servers  ## recon vs bare DuckDB vs datacompy at SI
 
 bench-startup: install  ## recon --help and recon status: what a command costs to start
 	$(BIN)/python bench/startup.py --write BENCHMARKS.md
+
+bench-scale: install  ## per-core throughput of each stage, DuckDB and a local Spark cluster (docs/scale.md)
+	$(BIN)/python bench/scale.py --size 1000000 --workers 2 --runs $(RUNS) --write BENCHMARKS.md
 
 bench-netting: install  ## the netting match on and off, at 10M entries a side
 	$(BIN)/python bench/netting.py --runs $(RUNS) --write BENCHMARKS.md

@@ -6,7 +6,6 @@ as `make test` installs them; skipped with the reason otherwise.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,9 +13,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import open_state
+from spark_parity import EVERY_KIND, assert_same_results, state, summary, worklist
 
 from fixtures.generate import Spec, generate
 from recon import pipeline
@@ -28,7 +26,6 @@ if shutil.which("java") is None:
     pytest.skip("the spark engine needs Java (17)", allow_module_level=True)
 
 DAYS = [date(2026, 11, 1), date(2026, 11, 2)]
-VOLATILE = {"run_id", "started_at", "finished_at", "engine"}
 
 
 def run(data: Path, root: Path, engine: str, days=DAYS) -> Path:
@@ -37,25 +34,6 @@ def run(data: Path, root: Path, engine: str, days=DAYS) -> Path:
                                config=Config(engine=engine, html=False))
     pipeline.diff(request, days)
     return root
-
-
-def worklist(root: Path, day: date) -> list[tuple]:
-    return duckdb.connect().execute(
-        f"SELECT * EXCLUDE (run_id) FROM read_parquet('{root}/out/{day}/worklist.parquet') "
-        f"ORDER BY item_id").fetchall()
-
-
-def summary(root: Path, day: date) -> dict:
-    data = json.loads((root / "out" / str(day) / "summary.json").read_text())
-    return {k: v for k, v in data.items() if k not in VOLATILE}
-
-
-def state(root: Path, query: str) -> list[tuple]:
-    con = open_state(root / "recon.duckdb")
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 # Two dates (state carried between them, cut-offs matched across them), Parquet, with a
@@ -78,29 +56,11 @@ def test_spark_gives_exactly_the_duckdb_engines_results(tmp_path):
         '"LE01","2201",""\n', encoding="utf-8")
     duck = run(data, tmp_path / "duckdb", "duckdb", days)
     spark = run(data, tmp_path / "spark", "spark", days)
-    kinds = set()
-    for day in days:
-        rows = worklist(duck, day)
-        assert rows and worklist(spark, day) == rows
-        assert summary(spark, day) == summary(duck, day)
-        if day == DAYS[0]:
-            # "O-Q1," is a quoted field; the quote after the timestamp is stray
-            assert "malformed CSV row: bad quoting" in {
-                r["reason"] for r in summary(duck, day)["rejects"]}
-        assert [json.loads((root / "out" / str(day) / "summary.json").read_text())["engine"]
-                for root in (duck, spark)] == ["duckdb", "spark"]
-        kinds |= {k for k, n in summary(duck, day)["findings"].items() if n}
-    # every kind was planted, so every classification query was compared
-    assert kinds >= {"MISSING_IN_V1", "MISSING_IN_V2", "SERIAL_MISMATCH", "AMOUNT_MISMATCH",
-                     "DIRECTION_MISMATCH", "FIELD_MISMATCH", "DUPLICATE_SERIAL",
-                     "SPLIT_MISMATCH", "NETTING_DIFFERENCE", "BALANCE_MISMATCH",
-                     "ACCOUNT_MISSING_IN_V1", "ACCOUNT_MISSING_IN_V2", "ROLLFORWARD_BREAK",
-                     "BALANCE_ROW_MISSING"}
-    assert "TIMING_DIFFERENCE" in kinds
-    for query in ("SELECT * EXCLUDE (run_id) FROM findings ORDER BY ALL",
-                  "SELECT * FROM balances ORDER BY ALL",
-                  "SELECT * EXCLUDE (last_run_id, updated_at) FROM worklist ORDER BY ALL"):
-        assert state(spark, query) == state(duck, query)
+    kinds = assert_same_results(duck, spark, days)
+    # "O-Q1," is a quoted field; the quote after the timestamp is stray
+    assert "malformed CSV row: bad quoting" in {
+        r["reason"] for r in summary(duck, DAYS[0])["rejects"]}
+    assert kinds >= EVERY_KIND
 
 
 def test_spark_reads_metastore_tables_as_the_duckdb_engine_reads_the_files(tmp_path):

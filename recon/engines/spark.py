@@ -12,13 +12,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from recon import queries
 from recon.config import Config
 from recon.engines import DATE_TABLES, STAGED_TABLES
+from recon.engines.spark_io import HadoopFileSystem, duckdb_type, numbered_lines
 from recon.errors import ConfigError, InputError, first_line
 from recon.sources import Location, OpenedFile, SourceFile, Table, csvfile
 from recon.sources.files import partition_files
@@ -29,29 +29,6 @@ from recon.state.schema import TABLES, empty
 # repetition (a long line overflows the stack): possessive quantifiers instead.
 _JAVA_FIELD = r'(?:"(?:[^"]++|"")*+"|[^,"]*+)'
 JAVA_LINE = rf"^{_JAVA_FIELD}(?:,{_JAVA_FIELD})*+$"
-
-
-class HadoopFileSystem:
-    """Hadoop's FileSystem, as recon/sources/files.py lists partitions."""
-
-    def __init__(self, spark):
-        self._jvm = spark._jvm
-        self._conf = spark._jsc.hadoopConfiguration()
-
-    def _resolve(self, path: Path):
-        hpath = self._jvm.org.apache.hadoop.fs.Path(str(path))
-        return hpath, hpath.getFileSystem(self._conf)
-
-    def is_dir(self, path: Path) -> bool:
-        hpath, fs = self._resolve(path)
-        return fs.isDirectory(hpath)
-
-    def files(self, path: Path) -> Iterable[tuple[str, int, int]]:
-        hpath, fs = self._resolve(path)
-        for status in fs.listStatus(hpath):
-            if status.isFile():
-                yield (status.getPath().getName(), status.getLen(),
-                       status.getModificationTime() * 1_000_000)
 
 
 class SparkEngine:
@@ -79,12 +56,15 @@ class SparkEngine:
         self.work_dir += f"/{uuid.uuid4().hex}"
         self._steps = itertools.count(1)
         self._paths: dict[str, str] = {}   # view -> the Parquet directory of its rows
+        self._databases: dict[str, tuple[dict, dict]] = {}   # system -> its date's read
+        self.config = config
 
     def begin(self, biz_date: date) -> None:
         """Start a date with no views and an empty work directory: each date's entries,
         balances and rejects are built afresh, from that date's inputs only."""
         self.drop(*self._views)
         self._clear_steps()
+        self._databases.clear()
 
     # -- reading inputs ---------------------------------------------------------------
 
@@ -93,6 +73,17 @@ class SparkEngine:
         """The partition's files, listed through Hadoop's FileSystem, so a path without
         a scheme resolves against the cluster's default file system (HDFS, S3, ...).
         A metastore table is one source: the rows of its biz_date partition."""
+        from recon.sources.database import Database
+
+        if isinstance(location, Database):   # both datasets, one snapshot (spark_jdbc.py)
+            if system not in self._databases:
+                from recon.engines import spark_jdbc
+
+                self._databases[system] = spark_jdbc.read(
+                    self, location, biz_date,
+                    lambda c: self.config.source_column(system, c),
+                    self.config.spark_shuffle_partitions, self._materialise)
+            return (self._databases[system][0][dataset],)
         if isinstance(location, Table):
             return (table_source(self.spark, location, dataset, biz_date, system),)
         return partition_files(location, dataset, biz_date, system,
@@ -114,6 +105,13 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         path = str(source.path)
+        if source.format == "database":
+            frame = next(frames[dataset] for sources, frames in self._databases.values()
+                         for dataset, s in sources.items() if s == source)
+            self._view(frame, temp_name)
+            return OpenedFile(source, temp_name, {f.name: duckdb_type(f.dataType)
+                                                  for f in frame.schema.fields
+                                                  if f.name != "file_row_number"}, None)
         if source.format == "table":
             return self._open_table(source, temp_name, biz_date)
         try:
@@ -316,39 +314,6 @@ class SparkEngine:
         return self.spark.sql(spark_sql, args=args or None)
 
 
-def numbered_lines(spark, path: str):
-    """The lines of a text file with their 0-based line numbers, in file order, computed
-    in the JVM: monotonically_increasing_id() is (partition << 33) + place in the
-    partition, and the partitions are the file's splits in order, so each partition's
-    offset is the count of lines before it."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    raw = (spark.read.text(path)
-           .select("value", F.monotonically_increasing_id().alias("id"))
-           .withColumn("part", F.shiftright("id", 33)))
-    offsets = (raw.groupBy("part").count()
-               .select("part", (F.sum("count").over(Window.orderBy("part"))
-                                - F.col("count")).alias("offset")))
-    return (raw.join(F.broadcast(offsets), "part")
-            .select("value", (F.col("offset") + F.col("id") - F.shiftleft("part", 33))
-                    .alias("line_no")))
-
-
-def duckdb_type(spark_type) -> str:
-    """The DuckDB name of a Spark column type, as load.py's rules read it (decimals
-    and timestamps are what they distinguish)."""
-    from pyspark.sql import types as T
-
-    if isinstance(spark_type, T.DecimalType):
-        return f"DECIMAL({spark_type.precision},{spark_type.scale})"
-    if isinstance(spark_type, T.TimestampType | T.TimestampNTZType):
-        return "TIMESTAMP"
-    names = {T.StringType: "VARCHAR", T.DateType: "DATE", T.LongType: "BIGINT",
-             T.IntegerType: "INTEGER", T.DoubleType: "DOUBLE", T.BooleanType: "BOOLEAN"}
-    return names.get(type(spark_type), spark_type.simpleString().upper())
-
-
 def spark_session(config: Config):
     """A Spark session, UI off. Under spark-submit the cluster's master is used as given;
     otherwise `[spark] master` (default local[2]), bound to loopback when local."""
@@ -379,6 +344,14 @@ def spark_session(config: Config):
                    # warehouse out of the working directory
                    .config("spark.sql.warehouse.dir",
                            os.path.join(tempfile.gettempdir(), "recon-spark-warehouse")))
+    if config.databases:   # the JDBC drivers of database sources (spark_jdbc.py)
+        from recon.engines.spark_jdbc import jars
+        from recon.sources.database import Database
+
+        found = jars(Database(s, d.url, d.password_env, d.reads)
+                     for s, d in config.databases.items())
+        if found:
+            builder = builder.config("spark.jars", ",".join(found))
     for key, value in config.spark_conf.items():
         builder = builder.config(key, value)
     if config.spark_conf.get("spark.sql.catalogImplementation") == "hive":

@@ -99,12 +99,14 @@ class Inputs:
             if self.directory(system) is not None:
                 raise UsageError(f"{system} is read from its database ([sources.{system}] "
                                  f"url in the config): leave out --{system}")
-            if self.config.engine != "duckdb":
-                raise ConfigError(f"{system} is read from its database (sources.{system}.url)"
-                                  f"; the {self.config.engine} engine reads files and "
-                                  f"metastore tables: database sources need the duckdb "
-                                  f"engine", self.config.source)
-            return Database(system, database.url, database.password_env, database.reads)
+            found = Database(system, database.url, database.password_env, database.reads)
+            if self.config.engine == "spark" and found.kind != "postgresql":
+                raise ConfigError(f"{system} is read from {found.kind} (sources.{system}.url): "
+                                  f"on the spark engine a database is read in parallel "
+                                  f"partitions that must share one snapshot, which only "
+                                  f"PostgreSQL can export; read it with the duckdb engine",
+                                  self.config.source)
+            return found
         table = self.config.source_table(system, dataset)
         if table is not None:
             if self.config.engine != "spark":

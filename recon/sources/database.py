@@ -131,7 +131,7 @@ def read_snapshot(con, db: Database, biz_date: date, column: Callable[[str], str
     except BaseException as exc:   # each driver raises its own types, DuckDB wraps them,
         # and connectorx panics (pyo3's PanicException is a BaseException) on a type it
         # does not know
-        raise InputError(f"cannot read: {_scrub(first_line(exc), password, secret)}",
+        raise InputError(f"cannot read: {scrub(first_line(exc), password, secret)}",
                          db.name) from None
     if not any(rows.values()):
         raise missing_partition(db.system, "entries or balances", biz_date, db.name)
@@ -143,7 +143,7 @@ def read_snapshot(con, db: Database, biz_date: date, column: Callable[[str], str
     return Snapshot(sources, relations)
 
 
-def _scrub(message: str, password: str | None, secret: str) -> str:
+def scrub(message: str, password: str | None, secret: str) -> str:
     """A driver's message without the password (nor the URL holding it, nor its
     percent-encoded form)."""
     for text in (secret, password, password and quote(password, safe="")):
