@@ -113,7 +113,7 @@ bench-startup: install  ## recon --help and recon status: what a command costs t
 	$(BIN)/python bench/startup.py --write BENCHMARKS.md
 
 bench-scale: install  ## per-core throughput of each stage, DuckDB and a local Spark cluster (docs/scale.md)
-	$(BIN)/python bench/scale.py --size 1000000 --workers 2 --runs $(RUNS) --write BENCHMARKS.md
+	$(BIN)/python bench/scale.py --sizes 1000000,4000000 --workers 2 --runs 1 --write BENCHMARKS.md
 
 bench-netting: install  ## the netting match on and off, at 10M entries a side
 	$(BIN)/python bench/netting.py --runs $(RUNS) --write BENCHMARKS.md
