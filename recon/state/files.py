@@ -47,7 +47,7 @@ def write(con, root: Path, biz_date: date, run_id: str, sources: dict[str, str])
         target = queries.literal(str(part / f"{table}.parquet"))
         columns = ", ".join(queries.ident(name) for name in TABLES[table].names)
         con.execute(f"COPY (SELECT {columns} FROM {source}) TO {target} "
-                    f"(FORMAT parquet, COMPRESSION zstd)")
+                    f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
     os.replace(part, final)
     _sync(final.parent)
     return ",".join(sources)
