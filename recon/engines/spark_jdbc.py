@@ -30,10 +30,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from recon.errors import ConfigError, InputError, ReconError, first_line
+from recon.errors import InputError, ReconError
 from recon.sources import SourceFile
+from recon.sources.database import read_failed, snapshot_sources
 from recon.sources.dbread import check_biz_date, check_columns, key_order
-from recon.sources.files import missing_partition
 
 JARS = {"postgresql": "/usr/share/java/postgresql.jar"}
 DRIVERS = {"postgresql": "org.postgresql.Driver"}
@@ -94,22 +94,11 @@ def read(engine, db, biz_date: date, column: Callable[[str], str], partitions: i
                 check_columns(db, dataset, frame.columns)
                 frames[dataset] = materialise(frame, f"db_{db.system}_{dataset}_read")
                 rows[dataset] = frames[dataset].count()
-    except (ConfigError, InputError, KeyboardInterrupt, SystemExit):
-        raise
-    except ReconError:
+    except (ReconError, KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:   # py4j, the driver and ADBC raise their own types
-        from recon.sources.database import scrub
-
-        message = scrub(first_line(exc), password, db.secret_url(password))
-        raise InputError(f"cannot read: {message}", db.name) from None
-    if not any(rows.values()):
-        raise missing_partition(db.system, "entries or balances", biz_date, db.name)
-    snapshot_at = started.isoformat(timespec="seconds") + "Z"
-    sources = {dataset: SourceFile(db.label(dataset), "database", 0, 0,
-                                   query=db.statement(dataset, biz_date),
-                                   snapshot_at=snapshot_at)
-               for dataset in db.reads}
+        raise read_failed(exc, db, password) from None
+    sources = snapshot_sources(db, biz_date, started, rows)
     numbered = {dataset: _numbered(frames[dataset], dataset, column, materialise,
                                    f"db_{db.system}_{dataset}")
                 for dataset in db.reads}

@@ -6,31 +6,28 @@ several. A watcher never changes the run: what it does with a moment is its own 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from recon.pipeline.run import DateRun
-    from recon.pipeline.stages import StageTime
-    from recon.pipeline.unchanged import Unchanged
+# The moments' arguments: `r` is the date's DateRun (recon/pipeline/run.py), `record` a
+# stage's StageTime (recon/pipeline/stages.py), `same` an Unchanged
+# (recon/pipeline/unchanged.py). Not imported here: this module sits below them all.
 
 
 class Watcher:
-    def date_started(self, r: DateRun) -> None:
+    def date_started(self, r) -> None:
         """The date's run is recorded as running (r.run_id names it)."""
 
     def stage_started(self, name: str) -> None:
         """A stage begins."""
 
-    def stage_ended(self, record: StageTime) -> None:
+    def stage_ended(self, record) -> None:
         """A stage ended (its seconds and rows in `record`)."""
 
-    def date_finished(self, r: DateRun) -> None:
+    def date_finished(self, r) -> None:
         """The date is committed and its outputs published (r.result)."""
 
-    def date_failed(self, r: DateRun, error: BaseException) -> None:
+    def date_failed(self, r, error: BaseException) -> None:
         """The date failed: nothing of it was committed."""
 
-    def date_unchanged(self, same: Unchanged) -> None:
+    def date_unchanged(self, same) -> None:
         """The date's inputs and settings did not change: it was not recomputed."""
 
 
@@ -40,7 +37,7 @@ class Watchers(Watcher):
     def __init__(self, *watchers: Watcher | None):
         self.watchers = tuple(w for w in watchers if w is not None)
 
-    def date_started(self, r: DateRun) -> None:
+    def date_started(self, r) -> None:
         for w in self.watchers:
             w.date_started(r)
 
@@ -48,18 +45,18 @@ class Watchers(Watcher):
         for w in self.watchers:
             w.stage_started(name)
 
-    def stage_ended(self, record: StageTime) -> None:
+    def stage_ended(self, record) -> None:
         for w in self.watchers:
             w.stage_ended(record)
 
-    def date_finished(self, r: DateRun) -> None:
+    def date_finished(self, r) -> None:
         for w in self.watchers:
             w.date_finished(r)
 
-    def date_failed(self, r: DateRun, error: BaseException) -> None:
+    def date_failed(self, r, error: BaseException) -> None:
         for w in self.watchers:
             w.date_failed(r, error)
 
-    def date_unchanged(self, same: Unchanged) -> None:
+    def date_unchanged(self, same) -> None:
         for w in self.watchers:
             w.date_unchanged(same)

@@ -121,26 +121,37 @@ def read_snapshot(con, db: Database, biz_date: date, column: Callable[[str], str
     named `temp`_<dataset> (the MySQL path stages both in `temp` first).
     `column(contract_name)` is the source's name of a contract column."""
     password = db.password()
-    secret = db.secret_url(password)
     started = datetime.now(UTC).replace(tzinfo=None)
     reader = postgres.read if db.kind == "postgresql" else mysql.read
     try:
-        relations, rows = reader(con, db, secret, biz_date, column, temp)
+        relations, rows = reader(con, db, db.secret_url(password), biz_date, column, temp)
     except (ConfigError, InputError, KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:   # each driver raises its own types, DuckDB wraps them,
         # and connectorx panics (pyo3's PanicException is a BaseException) on a type it
         # does not know
-        raise InputError(f"cannot read: {scrub(first_line(exc), password, secret)}",
-                         db.name) from None
+        raise read_failed(exc, db, password) from None
+    return Snapshot(snapshot_sources(db, biz_date, started, rows), relations)
+
+
+def read_failed(exc: BaseException, db: Database, password: str | None) -> InputError:
+    """A driver's error as the input error it is, without the password."""
+    return InputError(f"cannot read: {scrub(first_line(exc), password, db.secret_url(password))}",
+                      db.name)
+
+
+def snapshot_sources(db: Database, biz_date: date, started: datetime,
+                     rows: Mapping[str, int]) -> dict[str, SourceFile]:
+    """What the run log keeps of a snapshot's datasets (each labelled by the source and
+    its table or query, with the SELECT and the snapshot's time, `started`); neither
+    dataset having a row is a missing partition."""
     if not any(rows.values()):
         raise missing_partition(db.system, "entries or balances", biz_date, db.name)
     snapshot_at = started.isoformat(timespec="seconds") + "Z"
-    sources = {dataset: SourceFile(db.label(dataset), "database", 0, 0,
-                                   query=db.statement(dataset, biz_date),
-                                   snapshot_at=snapshot_at)
-               for dataset in db.reads}
-    return Snapshot(sources, relations)
+    return {dataset: SourceFile(db.label(dataset), "database", 0, 0,
+                                query=db.statement(dataset, biz_date),
+                                snapshot_at=snapshot_at)
+            for dataset in db.reads}
 
 
 def scrub(message: str, password: str | None, secret: str) -> str:
