@@ -4,8 +4,9 @@ Inline SVG needs no script or network to display: the page renders the same on a
 with no internet. The charts are a few dozen shapes each, so they are written directly
 (matplotlib drew them before, and its import and drawing were most of a small date's
 run: 0.8 s a date). Bars are paths, labels are text in the page's own font; the same
-data gives the same bytes. Amounts are scaled as floats: a chart is a picture; the exact
-figures are in the tables beside it.
+data gives the same bytes. Amounts stay Decimal (and each currency on its own bars or
+line, never added): only a shape's place on the page is a float; the exact figures are
+in the tables beside each chart.
 """
 
 from __future__ import annotations
@@ -64,14 +65,19 @@ class Svg:
                 + "</g></svg>")
 
 
-def _compact(value: float) -> str:
-    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+def _share(value: float | Decimal, top: float | int) -> float:
+    """`value` as a share of the axis maximum `top`: a place on the page."""
+    return float(Decimal(value) / Decimal(top))
+
+
+def _compact(value: float | Decimal) -> str:
+    for size, unit in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= size:
             return f"{value / size:,.3g}{unit}"
     return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.2f}"
 
 
-def _scale(values: Sequence[float]) -> float:
+def _scale(values: Sequence[float | Decimal]) -> float | int:
     """The axis maximum: the largest |value|, rounded up to 1, 2 or 5 × a power of 10."""
     top = max((abs(v) for v in values), default=0.0)
     if top <= 0:
@@ -86,7 +92,7 @@ def row_height(series: int) -> int:
 
 
 def _hbars(svg: Svg, x0: float, width: float, y0: float, labels: Sequence[str],
-           series: Sequence[tuple[str, Sequence[float]]], signed: bool = False,
+           series: Sequence[tuple[str, Sequence[float | Decimal]]], signed: bool = False,
            row: int = ROW) -> None:
     """Horizontal bars, one row per label, one bar per series within a row; `signed`
     puts the zero in the middle."""
@@ -99,9 +105,9 @@ def _hbars(svg: Svg, x0: float, width: float, y0: float, labels: Sequence[str],
         h = (row - 6) / max(len(series), 1)
         for j, (color, values) in enumerate(series):
             value = values[i]
-            svg.bar(zero, y + 3 + j * h, span * value / top, h, color)
+            svg.bar(zero, y + 3 + j * h, span * _share(value, top), h, color)
             if value:
-                end = zero + span * value / top
+                end = zero + span * _share(value, top)
                 svg.text(end + (4 if value >= 0 else -4), y + 3 + (j + 0.8) * h,
                          _compact(value), anchor="start" if value >= 0 else "end",
                          color=GREY)
@@ -122,7 +128,7 @@ def by_kind(kinds: Sequence[tuple[str, int, dict[str, Decimal]]]) -> str:
         return svg.render()
     labels = [k for k, _, _ in kinds]
     _hbars(svg, LABEL, 230, 30, labels, [(BLUE, [n for _, n, _ in kinds])], row=row)
-    series = [(PALETTE[j % len(PALETTE)], [float(a.get(c, 0)) for _, _, a in kinds])
+    series = [(PALETTE[j % len(PALETTE)], [Decimal(a.get(c, 0)) for _, _, a in kinds])
               for j, c in enumerate(currencies)]
     _hbars(svg, LABEL + 300 + 20, 380, 30, [""] * len(labels), series, row=row)
     _legend(svg, LABEL + 320, 30 + rows * row + 16, currencies, PALETTE)
@@ -150,12 +156,13 @@ def trend(days: Sequence[tuple[date, int, dict[str, Decimal]]]) -> str:
     svg.text(left - 6, top + 8, _compact(most), anchor="end")
     svg.text(left - 6, bottom, "0", anchor="end")
     currencies = sorted({c for _, _, amounts in days for c in amounts})
-    amounts = [float(u.get(c, 0)) for _, _, u in days for c in currencies]
-    high = _scale(amounts)
+    # each currency's line on one axis of its own units: amounts stay Decimal, and only a
+    # point's place on the page is a float
+    high = _scale([Decimal(u.get(c, 0)) for _, _, u in days for c in currencies])
     colors = (RED, *PALETTE)
     for j, currency in enumerate(currencies):
         svg.line([(left + (i + 0.5) * step,
-                   bottom - (bottom - top) * float(u.get(currency, 0)) / high)
+                   bottom - (bottom - top) * _share(u.get(currency, 0), high))
                   for i, (_, _, u) in enumerate(days)], colors[j % len(colors)])
     if currencies:
         svg.text(right + 6, top + 8, _compact(high))
@@ -191,7 +198,7 @@ def flows(rows: Sequence[tuple[str, str, Decimal]], title: str) -> str:
     finance checks: a totals chart would hide a difference of cents under millions, and
     currencies share no axis); a row that ties out is a grey tick at zero."""
     currencies = sorted({c for _, c, _ in rows}) or [""]
-    panels = [[(label, float(d)) for label, c, d in rows if c == cur] for cur in currencies]
+    panels = [[(label, d) for label, c, d in rows if c == cur] for cur in currencies]
     height = sum(40 + max(len(p), 1) * ROW for p in panels) + 10
     svg = Svg(900, height, "flows")
     y = 0
