@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DAY, PYTHON, Measure, dataset, run_child, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
+from bench.run import DAY, PYTHON, Measure, dataset, run_child  # noqa: E402
 from fixtures import databases  # noqa: E402
 from tests import servers  # noqa: E402
 

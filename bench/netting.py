@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DAY, dataset, run_child, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
+from bench.run import DAY, dataset, run_child  # noqa: E402
 
 RECON = ROOT / ".venv" / "bin" / "recon"
 

@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import DAY, ROOT, dataset, run_child, write_section
+from bench.report import write_section
+from bench.run import DAY, ROOT, dataset, run_child
 from fixtures import spark_cluster
 
 STAGE = re.compile(r"^  ([a-z][a-z0-9 ]*?)[ ]+([\d.]+)[ ]+[\d.]+%[ ]*([\d,]*)", re.M)

@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PYTHON, run_child, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
+from bench.run import PYTHON, run_child  # noqa: E402
 
 RECON = ROOT / ".venv" / "bin" / "recon"
 TARGET = 0.3   # seconds (issue 30)

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DAY, dataset, run_usage, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
+from bench.run import DAY, dataset, run_usage  # noqa: E402
 
 RECON = ROOT / ".venv" / "bin" / "recon"
 MB = 2**20
