@@ -242,3 +242,14 @@ def browser():
         yield driver
     finally:
         driver.quit()
+
+
+def month_end(db: Path, out: Path, month: str = "2026-02"):
+    """`recon month-end` on a state: the CLI's result and the check's summary.json (None
+    when it wrote none)."""
+    result = CliRunner().invoke(cli, ["month-end", "--month", month, "--db", str(db),
+                                      "--out", str(out)], catch_exceptions=False)
+    folder = out / f"month-end-{month}"
+    summary = json.loads((folder / "summary.json").read_text()) \
+        if (folder / "summary.json").exists() else None
+    return result, summary

@@ -153,3 +153,43 @@ def start_mariadb() -> Server:
                     f"GRANT ALL ON ledger.* TO '{WIDE_USER}'@'127.0.0.1';"],
                    check=True, capture_output=True)
     return Server("mysql", port, "recon", "ledger", tmp, [], process)
+
+
+# -- statements on a running server, for the tests ----------------------------------------
+
+def sql(server: Server, statements: list[str]) -> list[tuple]:
+    """Run statements on the server as the test user; the rows of the last."""
+    if server.kind == "postgresql":
+        import adbc_driver_postgresql.dbapi as pgdb
+
+        with pgdb.connect(server.url(password=True), autocommit=True) as conn, \
+                conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+            return cur.fetchall() if cur.description else []
+    from recon.sources.mysql import mysql_connection
+
+    conn = mysql_connection(server.url(), PASSWORD, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def kill_sleeping(server: Server) -> None:
+    """End, from a second session, the session running a sleeping query (within 10 s)."""
+    find = ("SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+            "AND pid <> pg_backend_pid()" if server.kind == "postgresql" else
+            "SELECT id FROM information_schema.processlist WHERE info LIKE '%SLEEP(3)%' "
+            "AND id <> CONNECTION_ID()")
+    kill = "SELECT pg_terminate_backend({})" if server.kind == "postgresql" else "KILL {}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = sql(server, [find])
+        if found:
+            sql(server, [kill.format(found[0][0])])
+            return
+        time.sleep(0.05)

@@ -181,21 +181,15 @@ def test_every_partition_reads_the_one_snapshot(cluster, pg, tmp_path, monkeypat
     diff_in_process(pg_config(tmp_path / "duck.toml", pg, "duckdb"), before, day)
 
     def commit_rows(snapshot: str) -> None:
-        import adbc_driver_postgresql.dbapi as pgdb
-
-        from recon.sources.database import url_with_password
-
-        with pgdb.connect(url_with_password(pg.url(), servers.PASSWORD),
-                          autocommit=True) as conn, conn.cursor() as cur:
-            # an entry on an account of every hash bucket, committed at once
-            cur.execute("INSERT INTO v1_entries (serial_no, account_id, direction, amount, "
-                        "currency, biz_type, biz_order_no, posted_at, legal_entity, "
-                        "subject_code, balance_after, biz_date) SELECT 'LATE-' || serial_no, "
-                        "account_id, direction, amount, currency, biz_type, biz_order_no, "
-                        "posted_at, legal_entity, subject_code, balance_after, biz_date "
-                        f"FROM v1_entries WHERE biz_date = DATE '{DAYS[0]}'")
-            cur.execute("SELECT count(*) FROM v1_entries WHERE serial_no LIKE 'LATE-%'")
-            assert cur.fetchone()[0] > 0
+        # an entry on an account of every hash bucket, committed at once
+        (late,) = servers.sql(pg, [
+            "INSERT INTO v1_entries (serial_no, account_id, direction, amount, currency, "
+            "biz_type, biz_order_no, posted_at, legal_entity, subject_code, balance_after, "
+            "biz_date) SELECT 'LATE-' || serial_no, account_id, direction, amount, currency, "
+            "biz_type, biz_order_no, posted_at, legal_entity, subject_code, balance_after, "
+            f"biz_date FROM v1_entries WHERE biz_date = DATE '{DAYS[0]}'",
+            "SELECT count(*) FROM v1_entries WHERE serial_no LIKE 'LATE-%'"])
+        assert late[0] > 0
 
     monkeypatch.setattr(spark_jdbc, "AFTER_SNAPSHOT", [commit_rows])
     spark = tmp_path / "spark"
@@ -208,10 +202,4 @@ def test_every_partition_reads_the_one_snapshot(cluster, pg, tmp_path, monkeypat
         diff_in_process(pg_config(tmp_path / "duck.toml", pg, "duckdb"), after, day)
         assert len(worklist(after, DAYS[0])) > len(worklist(before, DAYS[0]))
     finally:
-        import adbc_driver_postgresql.dbapi as pgdb
-
-        from recon.sources.database import url_with_password
-
-        with pgdb.connect(url_with_password(pg.url(), servers.PASSWORD),
-                          autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM v1_entries WHERE serial_no LIKE 'LATE-%'")
+        servers.sql(pg, ["DELETE FROM v1_entries WHERE serial_no LIKE 'LATE-%'"])

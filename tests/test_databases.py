@@ -20,7 +20,6 @@ import pytest
 
 from fixtures import databases
 from fixtures.generate import main as generate_main
-from recon.sources.mysql import mysql_connection
 from tests import servers
 from tests.conftest import Ledgers, entry, open_state
 
@@ -153,7 +152,7 @@ def test_rows_break_the_same_rules_and_are_numbered_by_key(tmp_path, kind, pg, m
             entry("S3", "A2", amount="-5.00"), entry("S4", None)]
     for row in rows:
         row["biz_date"] = day
-    _sql(server, ["DROP TABLE IF EXISTS bad_entries", "DROP TABLE IF EXISTS bad_balances",
+    servers.sql(server, ["DROP TABLE IF EXISTS bad_entries", "DROP TABLE IF EXISTS bad_balances",
                   "CREATE TABLE bad_entries (serial_no varchar(8), account_id varchar(8), "
                   "direction varchar(2), amount decimal(18,2), currency varchar(3), "
                   "biz_type varchar(8), posted_at timestamp, biz_date date)",
@@ -187,7 +186,7 @@ def test_a_wrong_column_type_is_an_input_error(tmp_path, kind, pg, my, password)
     float_type = "double precision" if kind == "postgresql" else "double"
     for money, expected in ((float_type, "is floating point"),
                             ("decimal(20,3)", "is DECIMAL(20,3): money has at most 2 decimals")):
-        _sql(server, ["DROP TABLE IF EXISTS typed_entries",
+        servers.sql(server, ["DROP TABLE IF EXISTS typed_entries",
                       f"CREATE TABLE typed_entries (serial_no varchar(8), account_id "
                       f"varchar(8), direction varchar(2), amount {money}, currency varchar(3), "
                       f"biz_type varchar(8), posted_at timestamp, biz_date date)",
@@ -228,7 +227,7 @@ def test_a_biz_date_that_is_not_a_date_is_refused_naming_its_type(tmp_path, kind
     balances = {"balances_query": "SELECT 'A1' AS account_id, 0 AS opening_balance, "
                                   "0 AS closing_balance WHERE :biz_date IS NOT NULL"}
     for (declared, shown), value in ((stamp, "2026-11-01 10:00:00"), (text, "2026-11-01")):
-        _sql(server, ["DROP TABLE IF EXISTS dated_entries",
+        servers.sql(server, ["DROP TABLE IF EXISTS dated_entries",
                       f"CREATE TABLE dated_entries (serial_no varchar(8), account_id "
                       f"varchar(8), direction varchar(2), amount decimal(18,2), currency "
                       f"varchar(3), biz_type varchar(8), posted_at timestamp, "
@@ -326,8 +325,9 @@ def test_a_connection_lost_mid_read_is_an_input_error(tmp_path, kind, pg, my, ge
         "balances_table": "v1_balances"}), v2=(server, tables("v2")))
     # from another process: connectorx holds the GIL while it reads
     killer = subprocess.Popen([sys.executable, "-c",
-                               f"from tests.test_databases import _kill_sleeping, servers; "
-                               f"_kill_sleeping(servers.Server({server.kind!r}, {server.port}, "
+                               f"from tests import servers; "
+                               f"servers.kill_sleeping(servers.Server({server.kind!r}, "
+                               f"{server.port}, "
                                f"{server.user!r}, {server.database!r}, None, []))"],
                               cwd=Path(__file__).parent.parent)
     ledgers = Ledgers(tmp_path)
@@ -377,42 +377,6 @@ def test_config_refuses_what_it_cannot_honour(tmp_path, pg, my, password):
 
 def _literal(value) -> str:
     return "NULL" if value is None else f"'{value}'"
-
-
-def _sql(server: servers.Server, statements: list[str]) -> list[tuple]:
-    """Run statements on the server as the test user; the rows of the last."""
-    if server.kind == "postgresql":
-        import adbc_driver_postgresql.dbapi as pgdb
-
-        with pgdb.connect(server.url(password=True), autocommit=True) as conn, \
-                conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-            return cur.fetchall() if cur.description else []
-    conn = mysql_connection(server.url(), PASSWORD, autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
-
-
-def _kill_sleeping(server: servers.Server) -> None:
-    """End, from a second session, the session running a sleeping query (within 10 s)."""
-    find = ("SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
-            "AND pid <> pg_backend_pid()" if server.kind == "postgresql" else
-            "SELECT id FROM information_schema.processlist WHERE info LIKE '%SLEEP(3)%' "
-            "AND id <> CONNECTION_ID()")
-    kill = "SELECT pg_terminate_backend({})" if server.kind == "postgresql" else "KILL {}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = _sql(server, [find])
-        if found:
-            _sql(server, [kill.format(found[0][0])])
-            return
-        time.sleep(0.05)
 
 
 def test_the_readme_config_examples_are_valid(tmp_path):

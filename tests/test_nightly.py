@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from fixtures.generate import Spec, generate
 from jobs.nightly import main as nightly_main
 from recon.ops.schedule import plan, skipped
-from recon.state.schema import STATE_FORMAT
 
 GOOD = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]
 REPO = Path(__file__).resolve().parent.parent
@@ -321,21 +320,6 @@ def test_any_sequence_of_reruns_and_repairs_keeps_one_item_per_finding(tmp_path_
         else:
             assert rows in ([], [("resolved",)]), (day, rows)
     con.close()
-
-
-def test_state_schema_is_versioned(ledgers):
-    ledgers.entries("v1", GOOD)
-    ledgers.entries("v2", GOOD)
-    ledgers.diff()
-    assert db_rows(ledgers, "SELECT value FROM meta WHERE key = 'state_format'") == [
-        (str(STATE_FORMAT),)]
-    assert STATE_FORMAT == 8    # 2: daily aggregates; 3: evidence; 4: timing matches;
-    #                             5: pair_no in the evidence; 6: a folder, catalog + files;
-    #                             7: record (cut-over); 8: lineage_errors in the run log
-    inputs = json.loads(db_rows(ledgers, "SELECT inputs FROM runs")[0][0])
-    assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
-    assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])
-    assert [f["rows"] for f in inputs["v1/entries"]] == [len(GOOD)]
 
 
 def test_quiet_when_not_a_terminal(ledgers):

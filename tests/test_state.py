@@ -5,6 +5,7 @@ state that cannot be written is said, never replaced."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 import recon
 from recon.cli import cli
+from recon.state.schema import STATE_FORMAT
 
 
 def _files(folder: Path) -> set[str]:
@@ -338,3 +340,27 @@ def test_a_run_killed_in_its_commit_publication_or_retention_leaves_before_or_af
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
         assert sorted(p.name for p in (out / day).iterdir()) == sorted(
             p.name for p in (tmp_path / "clean-out" / day).iterdir())
+
+
+def test_state_schema_is_versioned(ledgers):
+    good = [entry("001", amount="10.00"), entry("002", direction="D", amount="3.00")]
+
+    def db_rows(query):
+        con = open_state(ledgers.db)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
+    ledgers.entries("v1", good)
+    ledgers.entries("v2", good)
+    ledgers.diff()
+    assert db_rows("SELECT value FROM meta WHERE key = 'state_format'") == [
+        (str(STATE_FORMAT),)]
+    assert STATE_FORMAT == 8    # 2: daily aggregates; 3: evidence; 4: timing matches;
+    #                             5: pair_no in the evidence; 6: a folder, catalog + files;
+    #                             7: record (cut-over); 8: lineage_errors in the run log
+    inputs = json.loads(db_rows("SELECT inputs FROM runs")[0][0])
+    assert set(inputs) == {"v1/entries", "v2/entries", "v1/balances", "v2/balances"}
+    assert all({"path", "size", "mtime_ns", "rows"} <= set(f) for f in inputs["v1/entries"])
+    assert [f["rows"] for f in inputs["v1/entries"]] == [len(good)]
