@@ -125,9 +125,10 @@ def render(rows: list, profiles, csv, args, config) -> str:
                                  f"peak RSS {fmt_gb(r.recon.peak_gb)} ≤ 5 GB",
                                  r.recon.peak_gb is not None and r.recon.peak_gb <= 5))
             lines.append(_target(f"{r.size / 1e6:g}M with memory_limit {args.memory_limit}: "
-                                 f"≤ 3× the bare join: {ratio(r.recon.median, r.join.median)}",
+                                 f"faster than the spilling bare join: "
+                                 f"{ratio(r.recon.median, r.join.median)}",
                                  r.recon.median is not None and r.join.median is not None
-                                 and r.recon.median <= 3 * r.join.median))
+                                 and r.recon.median < r.join.median))
     if csv is not None:
         size, recon, _, join = csv
         lines.append(_target(f"CSV {size / 1e6:g}M: recon ≤ 3× the bare CSV join: "
