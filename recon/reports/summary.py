@@ -61,49 +61,47 @@ def paragraph(s: Summary) -> str:
     return " ".join(said)
 
 
+def _table(header: list[str], align: str, rows, empty: str | None = None) -> list[str]:
+    """A Markdown table: the header, the alignment row, a row per item of `rows`; the
+    sentence `empty` instead when there is no row and one is given."""
+    rows = list(rows)
+    if not rows and empty is not None:
+        return [empty]
+    return ["| " + " | ".join(header) + " |", align,
+            *("| " + " | ".join(str(c) for c in row) + " |" for row in rows)]
+
+
 def markdown(s: Summary) -> str:
     lines = [f"# Reconciliation summary — {s.first} to {s.last}", "", paragraph(s), ""]
     add = lines.append
     add("## Dates")
     add("")
-    add("| date | reconciled | verdict | findings | run |")
-    add("|---|---|---|---:|---|")
-    for d in s.dates:
-        add(f"| {d['biz_date']} | {'yes' if d['reconciled'] else '**no**'} | "
-            f"{d['verdict'] or ''} | {'' if d['findings'] is None else d['findings']} | "
-            f"{d['run_id'] or ''} |")
+    lines += _table(["date", "reconciled", "verdict", "findings", "run"], "|---|---|---|---:|---|",
+                    ([d["biz_date"], "yes" if d["reconciled"] else "**no**", d["verdict"] or "",
+                      "" if d["findings"] is None else d["findings"], d["run_id"] or ""]
+                     for d in s.dates))
     add("")
     add("## Active accounts")
     add("")
-    add("| date | v1 | v2 | the same accounts |")
-    add("|---|---:|---:|---|")
-    for a in s.active_accounts:
-        add(f"| {a['biz_date']} | {a['v1']:,} | {a['v2']:,} | "
-            f"{'yes' if a['equal'] else '**no**'} |")
+    lines += _table(["date", "v1", "v2", "the same accounts"], "|---|---:|---:|---|",
+                    ([a["biz_date"], f"{a['v1']:,}", f"{a['v2']:,}",
+                      "yes" if a["equal"] else "**no**"] for a in s.active_accounts))
     add("")
     add("## Balance differences")
     add("")
-    if s.balance_differences:
-        add("| account | record | dates | last difference | on | explained | causes |")
-        add("|---|---|---:|---:|---|---|---|")
-        for b in s.balance_differences:
-            add(f"| {cell(b.account_id)} | {b.record} | {b.dates} | {cell(b.currency)} "
-                f"{shown(b.last_difference)} | {b.last_date} | "
-                f"{'yes' if b.explained else '**no**'} | "
-                f"{cell(', '.join(f'{k} {n}' for k, n in b.causes.items()))} |")
-    else:
-        add("None.")
+    lines += _table(
+        ["account", "record", "dates", "last difference", "on", "explained", "causes"],
+        "|---|---|---:|---:|---|---|---|",
+        ([cell(b.account_id), b.record, b.dates, f"{cell(b.currency)} {shown(b.last_difference)}",
+          b.last_date, "yes" if b.explained else "**no**",
+          cell(", ".join(f"{k} {n}" for k, n in b.causes.items()))]
+         for b in s.balance_differences), empty="None.")
     add("")
     add("## Runs")
     add("")
-    if s.failed_runs:
-        add("| date | run | exit | message |")
-        add("|---|---|---:|---|")
-        for r in s.failed_runs:
-            add(f"| {r['biz_date']} | {r['run_id']} | {r['exit_code']} | "
-                f"{cell(r['message'])} |")
-    else:
-        add("No run failed.")
+    lines += _table(["date", "run", "exit", "message"], "|---|---|---:|---|",
+                    ([r["biz_date"], r["run_id"], r["exit_code"], cell(r["message"])]
+                     for r in s.failed_runs), empty="No run failed.")
     add("")
     add(f"Dates rerun: {_dates(s.reruns) if s.reruns else 'none'}.")
     add("")
