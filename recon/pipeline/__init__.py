@@ -54,9 +54,9 @@ def diff(request: DiffRequest, dates: list[date], *, watch: Watcher | None = Non
          on_state: Callable[[], None] | None = None) -> list[DateResult | Unchanged]:
     """Reconcile `dates` in order under the run lock. Stops at the first error (dates
     before it stay committed) and raises it. `watch` is told each date's and stage's
-    start and end (recon/pipeline/watch.py);
-    `on_stages` gets each date's timed stages (for --profile); `on_state` is told each
-    time the state changes (the metrics file is rewritten from it)."""
+    start and end (recon/pipeline/watch.py); `on_stages` gets each date's timed stages
+    (for --profile); `on_state` is told each time the state changes (the metrics file
+    is rewritten from it)."""
     request.inputs.check()
     watch = watch or Watcher()
     results = []
