@@ -81,12 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     cluster = spark_cluster.start(work / "cluster", workers=args.workers)
     try:
         config = work / "spark.toml"
-        config.write_text(
-            f'engine = "spark"\n[spark]\nmaster = "{cluster.master}"\n'
-            f'shuffle_partitions = {4 * args.workers}\nwork_dir = "{work / "spark-work"}"\n'
-            f'[spark.conf]\n"spark.driver.host" = "127.0.0.1"\n'
-            f'"spark.driver.bindAddress" = "127.0.0.1"\n"spark.executor.cores" = "1"\n'
-            f'"spark.executor.memory" = "1g"\n"spark.cores.max" = "{args.workers}"\n')
+        config.write_text('engine = "spark"\n' + cluster.recon_config(
+            work / "spark-work", partitions=4 * args.workers, memory="1g"))
         runs = {}
         for size in sizes:
             print(f"spark cluster, {args.workers} worker(s) of 1 core, {size:,}",

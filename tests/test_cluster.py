@@ -46,15 +46,10 @@ def cluster(tmp_path_factory):
     started.stop()
 
 
-def spark_config(path: Path, master: str, work: Path) -> Path:
-    """The [spark] section a cluster run needs: its master, a work directory every
-    executor reaches, the driver on loopback, one core and 768 MB per executor."""
-    path.write_text(
-        f'engine = "spark"\n[spark]\nmaster = "{master}"\nshuffle_partitions = 4\n'
-        f'work_dir = "{work}"\n[spark.conf]\n"spark.driver.host" = "127.0.0.1"\n'
-        f'"spark.driver.bindAddress" = "127.0.0.1"\n"spark.executor.cores" = "1"\n'
-        f'"spark.executor.memory" = "768m"\n"spark.cores.max" = "{WORKERS}"\n')
-    return path
+def spark_config(cluster, work: Path) -> str:
+    """The [spark] sections of a run on the test cluster: 4 shuffle partitions, 768 MB
+    executors."""
+    return cluster.recon_config(work, partitions=4, memory="768m")
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +70,10 @@ def ledger(tmp_path_factory):
 
 def test_recon_diff_on_the_cluster_gives_the_duckdb_engines_results(cluster, ledger,
                                                                     tmp_path):
-    master = cluster.master
     data, duck = ledger
     root = tmp_path / "spark"
-    config = spark_config(tmp_path / "recon.toml", master, tmp_path / "spark-work")
+    config = tmp_path / "recon.toml"
+    config.write_text('engine = "spark"\n' + spark_config(cluster, tmp_path / "spark-work"))
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "recon"), "diff", "--from", str(DAYS[0]),
@@ -121,17 +116,15 @@ def pg(ledger):
         server.stop()
 
 
-def pg_config(path: Path, server, engine: str, master: str | None = None,
-              work: Path | None = None) -> Path:
+def pg_config(path: Path, server, engine: str, cluster=None, work: Path | None = None
+              ) -> Path:
     lines = [f'engine = "{engine}"']
     for system in ("v1", "v2"):
         lines += [f"[sources.{system}]", f'url = "{server.url()}"',
                   'password_env = "RECON_TEST_PASSWORD"',
                   f'entries_table = "{system}_entries"', f'balances_table = "{system}_balances"']
-    path.write_text("\n".join(lines) + "\n")
-    if master:
-        spark = spark_config(path.with_suffix(".spark"), master, work).read_text()
-        path.write_text(path.read_text() + spark.split("\n", 1)[1])   # without engine =
+    path.write_text("\n".join(lines) + "\n"
+                    + (spark_config(cluster, work) if cluster is not None else ""))
     return path
 
 
@@ -147,12 +140,12 @@ def test_postgres_read_by_the_executors_gives_the_duckdb_engines_results(
         cluster, pg, tmp_path, monkeypatch):
     from tests import servers
 
-    master, cluster_root = cluster.master, cluster.root
+    cluster_root = cluster.root
     monkeypatch.setenv("RECON_TEST_PASSWORD", servers.PASSWORD)
     monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
     duck, spark = tmp_path / "duckdb", tmp_path / "spark"
     diff_in_process(pg_config(tmp_path / "duck.toml", pg, "duckdb"), duck)
-    diff_in_process(pg_config(tmp_path / "spark.toml", pg, "spark", master,
+    diff_in_process(pg_config(tmp_path / "spark.toml", pg, "spark", cluster,
                               tmp_path / "work"), spark)
     assert assert_same_results(duck, spark, DAYS) >= EVERY_KIND - {"DUPLICATE_SERIAL"}
     # the run log names each source, its query and its rows as the DuckDB engine's does
@@ -173,7 +166,6 @@ def test_every_partition_reads_the_one_snapshot(cluster, pg, tmp_path, monkeypat
     from recon.engines import spark_jdbc
     from tests import servers
 
-    master = cluster.master
     monkeypatch.setenv("RECON_TEST_PASSWORD", servers.PASSWORD)
     monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
     day = DAYS[:1]
@@ -194,7 +186,7 @@ def test_every_partition_reads_the_one_snapshot(cluster, pg, tmp_path, monkeypat
     monkeypatch.setattr(spark_jdbc, "AFTER_SNAPSHOT", [commit_rows])
     spark = tmp_path / "spark"
     try:
-        diff_in_process(pg_config(tmp_path / "spark.toml", pg, "spark", master,
+        diff_in_process(pg_config(tmp_path / "spark.toml", pg, "spark", cluster,
                                   tmp_path / "work"), spark, day)
         assert worklist(spark, DAYS[0]) == worklist(before, DAYS[0])
         # ... and a read after the commit sees the rows

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from recon.errors import InputError, ReconError
@@ -111,17 +110,19 @@ def _read(spark, db, dataset: str, biz_date: date, password: str | None, snapsho
     from recon import queries
 
     url, props = jdbc_url(db)
-    how, text = db.reads[dataset]
-    if how == "table":
-        probe = (spark.read.format("jdbc").options(**_options(url, props, password))
-                 .option("query", f"SELECT * FROM {queries.table(text, db.quote)} "
-                                  f"WHERE 1 = 0").load())
+    statement = db.statement(dataset, biz_date)
+    # the result's columns and types, read once: a table's biz_date is checked to be a
+    # DATE, and the account column found (the config may map it)
+    probe = (spark.read.format("jdbc").options(**_options(url, props, password))
+             .option("query", f"SELECT * FROM ({statement}) AS q WHERE 1 = 0").load())
+    if db.reads[dataset][0] == "table":
         check_biz_date(db, dataset, probe.columns,
                        [f.dataType.simpleString() for f in probe.schema.fields],
                        [f.dataType.typeName() == "date" for f in probe.schema.fields])
-    statement = db.statement(dataset, biz_date)
-    account = queries.ident(_account_column(spark, url, props, password, statement, db,
-                                            dataset, account_name), db.quote)
+    found = [name for name in probe.columns if name.lower() == account_name.lower()]
+    if not found:
+        raise InputError(f"{dataset}: the result has no column {account_name}", db.name)
+    account = queries.ident(found[0], db.quote)
     bucket = f"mod(abs(hashtext({account})::bigint), {partitions})"
     predicates = [f"{bucket} = {i}" + (f" OR {account} IS NULL" if i == 0 else "")
                   for i in range(partitions)]
@@ -130,18 +131,8 @@ def _read(spark, db, dataset: str, biz_date: date, password: str | None, snapsho
                    "BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
                    f"SET TRANSACTION SNAPSHOT '{snapshot}'")}
     frame = spark.read.jdbc(url, f"({statement}) AS recon_q", predicates=predicates,
-                            properties={k: v for k, v in options.items() if v is not None})
+                            properties=options)
     return _text_for_unconstrained_numeric(frame)
-
-
-def _account_column(spark, url, props, password, statement, db, dataset, wanted) -> str:
-    """The result's name of the account column (the config may map it)."""
-    names = (spark.read.format("jdbc").options(**_options(url, props, password))
-             .option("query", f"SELECT * FROM ({statement}) AS q WHERE 1 = 0").load().columns)
-    for name in names:
-        if name.lower() == wanted.lower():
-            return name
-    raise InputError(f"{dataset}: the result has no column {wanted}", db.name)
 
 
 def _options(url: str, props: dict, password: str | None) -> dict:
@@ -183,9 +174,3 @@ def _numbered(frame, dataset: str, column: Callable[[str], str], materialise, na
             .select(*[F.col(c) for c in frame.columns],
                     (F.col("__offset") + F.col("__id") - F.shiftleft("__part", 33))
                     .alias("file_row_number")))
-
-
-def local_jar_missing(kind: str) -> str | None:
-    """The driver jar the session would load, when it is not there."""
-    path = JARS.get(kind)
-    return path if path and not Path(path).exists() else None
